@@ -1,1 +1,38 @@
+//! `caracal-host`: a Wasmtime host that gives AI agents compiled to
+//! WebAssembly components governed Caracal sessions instead of credentials.
+//!
+//! The host owns every session, delegation edge and lease. It implements the
+//! `caracal:agent` WIT imports (module [`host`] holds one file per
+//! interface), projects sessions into outbound headers with host-minted
+//! tokens ([`token`]), and intercepts every outbound `wasi:http` request
+//! ([`outbound`]). [`AgentHost`] runs command agents:
+//!
+//! ```no_run
+//! use caracal_host::{AgentHost, RunOptions};
+//! # async fn demo() -> Result<(), caracal_host::HostError> {
+//! let host = AgentHost::builder().build()?;
+//! let (agent, _) = host.load("hello-agent.wasm".as_ref(), || {})?;
+//! let outcome = host.run(&agent, RunOptions::default()).await?;
+//! assert_eq!(outcome.exit_code, 0);
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
 
+mod bindings;
+mod cache;
+pub mod config;
+mod ctx;
+mod error;
+pub mod host;
+pub mod outbound;
+mod projection;
+mod runner;
+pub mod token;
+
+pub use cache::{CacheOutcome, ComponentCache};
+pub use caracal_authority as authority;
+pub use config::{ConfigError, HostConfig};
+pub use ctx::{AgentCtx, AgentCtxBuilder, AgentCtxView, AgentView};
+pub use error::{HostCallError, HostError};
+pub use host::{SessionHandle, add_to_linker};
+pub use runner::{AgentHost, AgentHostBuilder, RunOptions, RunOutcome, RunState};

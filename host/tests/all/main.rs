@@ -1,1 +1,10 @@
+//! Host integration tests: guest programs and examples compiled to
+//! `wasm32-wasip2` by `test-programs-artifacts`, run under a real host.
 
+mod cli;
+mod config;
+mod guards;
+mod headers;
+mod limits;
+mod narrowing;
+mod support;

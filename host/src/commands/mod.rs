@@ -1,0 +1,48 @@
+//! The command line: one file per subcommand.
+
+mod run;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit code for errors the user can fix: bad configuration, a missing or
+/// invalid agent file.
+pub const EXIT_USER_ERROR: u8 = 2;
+/// Exit code for failures of the host itself, or an agent that trapped.
+pub const EXIT_FAILURE: u8 = 1;
+
+/// Run AI agents compiled to WebAssembly with governed, narrowing,
+/// auditable Caracal authority instead of credentials.
+#[derive(Debug, Parser)]
+#[command(name = "caracal-host", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Run(run::RunCommand),
+}
+
+impl Cli {
+    /// Runs the chosen subcommand and maps its result to an exit code.
+    pub fn execute(self) -> ExitCode {
+        match self.command {
+            Command::Run(command) => command.execute(),
+        }
+    }
+}
+
+/// Prints an error with its cause chain and returns the matching exit code.
+pub fn report(error: &caracal_host::HostError) -> ExitCode {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    eprintln!("caracal-host: error: {message}");
+    ExitCode::from(if error.is_user_error() { EXIT_USER_ERROR } else { EXIT_FAILURE })
+}

@@ -1,0 +1,62 @@
+//! `caracal-host run`: run a command agent on the configured (or embedded
+//! default) authority.
+
+use caracal_host::{AgentHost, HostConfig, HostError, RunOptions};
+use indicatif::{ProgressBar, ProgressDrawTarget};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Run a command component (`wasi:cli/run`) as a governed agent.
+///
+/// The agent gets a root context for the configured application and may
+/// spawn narrower sessions; its exit code is this command's exit code.
+#[derive(Debug, clap::Args)]
+pub struct RunCommand {
+    /// The agent component (`.wasm`, built for wasm32-wasip2).
+    agent: PathBuf,
+    /// Write the host's token verification keys (a JWK Set) to this file.
+    #[arg(long, value_name = "FILE")]
+    jwks: Option<PathBuf>,
+    /// Do not read or write the compiled-component cache.
+    #[arg(long)]
+    no_cache: bool,
+    /// Arguments passed to the agent.
+    #[arg(last = true)]
+    args: Vec<String>,
+}
+
+impl RunCommand {
+    /// Loads the configuration, runs the agent and returns its exit code.
+    pub fn execute(self) -> ExitCode {
+        match self.run() {
+            Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+            Err(error) => super::report(&error),
+        }
+    }
+
+    fn run(self) -> Result<i32, HostError> {
+        let config = HostConfig::load()?;
+        let mut builder = AgentHost::builder().config(config);
+        if self.no_cache {
+            builder = builder.cache_dir(None);
+        }
+        let host = builder.build()?;
+        if let Some(path) = &self.jwks {
+            let jwks = serde_json::to_string_pretty(&host.signer().jwks()).expect("a JWK Set serializes");
+            std::fs::write(path, jwks).map_err(|e| HostError::AgentFailed(format!("cannot write {}: {e}", path.display())))?;
+        }
+        let progress = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        let (component, _) = host.load(&self.agent, || {
+            progress.set_message(format!("compiling {}", self.agent.display()));
+            progress.enable_steady_tick(Duration::from_millis(100));
+        })?;
+        progress.finish_and_clear();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| HostError::Engine(format!("cannot start the async runtime: {e}")))?;
+        let outcome = runtime.block_on(host.run(&component, RunOptions { args: self.args, capture_output: false }))?;
+        Ok(outcome.exit_code)
+    }
+}

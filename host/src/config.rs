@@ -1,0 +1,146 @@
+//! Host configuration (DESIGN §6): `CARACAL_CONFIG`, else `./caracal.toml`,
+//! else `CARACAL_*` environment variables, else the embedded defaults (zone
+//! `local`, application `default`).
+//!
+//! Bad configuration fails at start-up with every bad entry listed, never
+//! just the first.
+
+mod env;
+mod file;
+mod validate;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Zone of the embedded default.
+pub const DEFAULT_ZONE_ID: &str = "local";
+/// Application of the embedded default.
+pub const DEFAULT_APPLICATION_ID: &str = "default";
+
+/// The host's configuration, validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HostConfig {
+    /// Zone every session belongs to.
+    pub zone_id: String,
+    /// Application whose authority each root context carries.
+    pub application_id: String,
+    /// A Caracal Gateway to route resource-bound calls through; none means
+    /// the embedded gateway.
+    pub gateway_url: Option<String>,
+    /// Resource bindings: which upstream URL prefixes belong to which
+    /// resource id.
+    pub resources: Vec<ResourceBinding>,
+    /// Task TTL when a spawn names none, 1..=86400 seconds.
+    pub default_ttl_seconds: u32,
+    /// `CARACAL_ENV=production`: refuse non-loopback `http://` URLs.
+    pub production: bool,
+    /// `CARACAL_ALLOW_INSECURE_CONFIG_URLS=true`: accept them anyway.
+    pub allow_insecure_config_urls: bool,
+    /// Where this configuration came from.
+    pub source: ConfigSource,
+}
+
+/// An upstream URL prefix bound to a resource id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResourceBinding {
+    /// The resource id, e.g. `resource://tickets`.
+    pub resource_id: String,
+    /// The upstream URL prefix, e.g. `https://tickets.example/api`.
+    pub upstream_prefix: String,
+}
+
+/// Where a configuration came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigSource {
+    /// A `caracal.toml` file.
+    File(PathBuf),
+    /// `CARACAL_*` environment variables.
+    Environment,
+    /// Nothing configured: the embedded defaults.
+    Defaults,
+}
+
+impl fmt::Display for ConfigSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigSource::File(path) => write!(f, "{}", path.display()),
+            ConfigSource::Environment => f.write_str("CARACAL_* environment"),
+            ConfigSource::Defaults => f.write_str("embedded defaults"),
+        }
+    }
+}
+
+/// One bad configuration entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigProblem {
+    /// The key or variable at fault, e.g. `gateway_url` or `CARACAL_ZONE_ID`.
+    pub key: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// Invalid configuration: every problem found, with where it came from.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError {
+    /// The configuration that was being read.
+    pub origin: ConfigSource,
+    /// Every bad entry found.
+    pub problems: Vec<ConfigProblem>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid configuration ({}): {} problem", self.origin, self.problems.len())?;
+        if self.problems.len() != 1 {
+            f.write_str("s")?;
+        }
+        for problem in &self.problems {
+            write!(f, "\n  - {}: {}", problem.key, problem.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl Default for HostConfig {
+    fn default() -> Self {
+        HostConfig {
+            zone_id: DEFAULT_ZONE_ID.into(),
+            application_id: DEFAULT_APPLICATION_ID.into(),
+            gateway_url: None,
+            resources: Vec::new(),
+            default_ttl_seconds: caracal_authority::DEFAULT_TTL_SECONDS,
+            production: false,
+            allow_insecure_config_urls: false,
+            source: ConfigSource::Defaults,
+        }
+    }
+}
+
+impl HostConfig {
+    /// Loads the configuration from this process's environment and working
+    /// directory.
+    pub fn load() -> Result<HostConfig, ConfigError> {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        HostConfig::load_from(&|name| std::env::var(name).ok(), &cwd)
+    }
+
+    /// Loads the configuration from an explicit environment and directory:
+    /// `CARACAL_CONFIG`, else `<dir>/caracal.toml`, else `CARACAL_*`
+    /// variables. `CARACAL_ENV` and `CARACAL_ALLOW_INSECURE_CONFIG_URLS`
+    /// apply whatever the source.
+    pub fn load_from(
+        env: &dyn Fn(&str) -> Option<String>,
+        dir: &Path,
+    ) -> Result<HostConfig, ConfigError> {
+        let explicit = env("CARACAL_CONFIG").filter(|path| !path.trim().is_empty());
+        let local = dir.join("caracal.toml");
+        let mut raw = match explicit {
+            Some(path) => file::read(&dir.join(path))?,
+            None if local.is_file() => file::read(&local)?,
+            None => env::read(env),
+        };
+        env::apply_deployment(env, &mut raw);
+        raw.validate()
+    }
+}

@@ -1,0 +1,159 @@
+//! Checks a raw configuration, collecting every problem before failing.
+
+use super::{ConfigError, ConfigProblem, ConfigSource, HostConfig, ResourceBinding};
+use std::net::IpAddr;
+
+/// Configuration as read, before validation. Keys carry the name the user
+/// wrote (a TOML key or an environment variable) for error messages.
+#[derive(Debug)]
+pub(crate) struct RawConfig {
+    pub source: ConfigSource,
+    pub problems: Vec<ConfigProblem>,
+    pub zone_id: Option<(String, String)>,
+    pub application_id: Option<(String, String)>,
+    pub gateway_url: Option<(String, String)>,
+    pub default_ttl_seconds: Option<(String, String)>,
+    pub resources: Vec<(String, ResourceBinding)>,
+    pub production: Option<(String, String)>,
+    pub allow_insecure: Option<(String, String)>,
+}
+
+impl RawConfig {
+    pub fn new(source: ConfigSource) -> RawConfig {
+        RawConfig {
+            source,
+            problems: Vec::new(),
+            zone_id: None,
+            application_id: None,
+            gateway_url: None,
+            default_ttl_seconds: None,
+            resources: Vec::new(),
+            production: None,
+            allow_insecure: None,
+        }
+    }
+
+    pub fn problem(&mut self, key: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(ConfigProblem { key: key.into(), message: message.into() });
+    }
+
+    pub fn validate(mut self) -> Result<HostConfig, ConfigError> {
+        let mut config = HostConfig { source: self.source.clone(), ..HostConfig::default() };
+        if let Some((key, value)) = self.production.take() {
+            match value.trim().to_ascii_lowercase().as_str() {
+                "production" | "prod" => config.production = true,
+                "development" | "dev" | "test" | "local" | "" => {}
+                other => self.problem(key, format!("unknown environment `{other}` (expected production or development)")),
+            }
+        }
+        if let Some((key, value)) = self.allow_insecure.take() {
+            match parse_bool(&value) {
+                Some(flag) => config.allow_insecure_config_urls = flag,
+                None => self.problem(key, format!("expected true or false, got `{value}`")),
+            }
+        }
+        if let Some((key, value)) = self.zone_id.take() {
+            match check_id(&value) {
+                Ok(()) => config.zone_id = value,
+                Err(message) => self.problem(key, message),
+            }
+        }
+        if let Some((key, value)) = self.application_id.take() {
+            match check_id(&value) {
+                Ok(()) => config.application_id = value,
+                Err(message) => self.problem(key, message),
+            }
+        }
+        if let Some((key, value)) = self.default_ttl_seconds.take() {
+            match value.trim().parse::<u32>() {
+                Ok(ttl) if (1..=caracal_authority::MAX_TTL_SECONDS).contains(&ttl) => {
+                    config.default_ttl_seconds = ttl
+                }
+                _ => self.problem(key, format!("expected whole seconds in 1..=86400, got `{value}`")),
+            }
+        }
+        if let Some((key, value)) = self.gateway_url.take() {
+            match check_url(&value, &config) {
+                Ok(()) => config.gateway_url = Some(value.trim_end_matches('/').to_string()),
+                Err(message) => self.problem(key, message),
+            }
+        }
+        for (key, binding) in std::mem::take(&mut self.resources) {
+            let mut ok = true;
+            if let Err(message) = check_resource_id(&binding.resource_id) {
+                self.problem(key.clone(), message);
+                ok = false;
+            }
+            if let Err(message) = check_url(&binding.upstream_prefix, &config) {
+                self.problem(key.clone(), message);
+                ok = false;
+            }
+            if config.resources.iter().any(|known| known.resource_id == binding.resource_id) {
+                self.problem(key, format!("resource `{}` is bound twice", binding.resource_id));
+                ok = false;
+            }
+            if ok {
+                config.resources.push(binding);
+            }
+        }
+        if self.problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError { origin: self.source, problems: self.problems })
+        }
+    }
+}
+
+pub(crate) fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" | "" => Some(false),
+        _ => None,
+    }
+}
+
+fn check_id(value: &str) -> Result<(), String> {
+    let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':');
+    if value.is_empty() || value.len() > 128 {
+        Err(format!("expected 1..=128 characters, got {}", value.len()))
+    } else if let Some(bad) = value.chars().find(|c| !ok_char(*c)) {
+        Err(format!("`{value}` has `{bad}`; use letters, digits, `-`, `_`, `.`, `:`"))
+    } else {
+        Ok(())
+    }
+}
+
+fn check_resource_id(value: &str) -> Result<(), String> {
+    if value.trim().is_empty() || value.len() > 256 || value.chars().any(char::is_whitespace) {
+        Err(format!("resource id `{value}` must be 1..=256 characters without spaces"))
+    } else {
+        Ok(())
+    }
+}
+
+/// An `http(s)://host[:port][/path]` URL; in production a non-loopback
+/// `http://` URL is refused unless insecure URLs are allowed.
+fn check_url(value: &str, config: &HostConfig) -> Result<(), String> {
+    let uri: http::Uri = value.parse().map_err(|e| format!("`{value}` is not a URL: {e}"))?;
+    let scheme = uri.scheme_str().unwrap_or_default();
+    if scheme != "http" && scheme != "https" {
+        return Err(format!("`{value}` must start with http:// or https://"));
+    }
+    let Some(host) = uri.host().filter(|h| !h.is_empty()) else {
+        return Err(format!("`{value}` has no host"));
+    };
+    if uri.query().is_some() {
+        return Err(format!("`{value}` must not carry a query"));
+    }
+    if scheme == "http" && config.production && !config.allow_insecure_config_urls && !is_loopback(host) {
+        return Err(format!(
+            "`{value}` is plain http to a non-loopback host in production; use https or set CARACAL_ALLOW_INSECURE_CONFIG_URLS=true"
+        ));
+    }
+    Ok(())
+}
+
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}

@@ -1,0 +1,79 @@
+//! Error types: what a host call returns to a guest, and what the library
+//! returns to its embedder.
+
+use crate::config::ConfigError;
+use caracal_authority::AuthorityError;
+use wasmtime::component::ResourceTableError;
+
+/// The outcome of a failed `caracal:agent` host call.
+///
+/// A refusal (policy denial, bad argument, exhausted limit) reaches the guest
+/// as the WIT `error` variant; anything else is a host bug or a table error
+/// and traps the guest.
+#[derive(Debug)]
+pub enum HostCallError {
+    /// Returned to the guest as `caracal:agent/types.error`.
+    Refused(AuthorityError),
+    /// Traps the guest.
+    Trap(wasmtime::Error),
+}
+
+impl From<AuthorityError> for HostCallError {
+    fn from(error: AuthorityError) -> Self {
+        HostCallError::Refused(error)
+    }
+}
+
+impl From<ResourceTableError> for HostCallError {
+    fn from(error: ResourceTableError) -> Self {
+        HostCallError::Trap(error.into())
+    }
+}
+
+/// Errors from the host library.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HostError {
+    /// The configuration is invalid; every bad entry is listed.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The agent file could not be read.
+    #[error("cannot read agent `{path}`")]
+    ReadAgent {
+        /// The file that could not be read.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The agent is not a valid component, or does not fit the host.
+    #[error("cannot load agent `{path}`: {message}")]
+    LoadAgent {
+        /// The agent file.
+        path: std::path::PathBuf,
+        /// Wasmtime's explanation, with its cause chain.
+        message: String,
+    },
+    /// The wasm engine could not be set up.
+    #[error("cannot start the wasm engine: {0}")]
+    Engine(String),
+    /// The agent trapped or failed while running.
+    #[error("agent failed: {0}")]
+    AgentFailed(String),
+}
+
+impl HostError {
+    /// Whether the error is the user's to fix (bad config, bad agent file)
+    /// rather than a failure of the host itself.
+    pub fn is_user_error(&self) -> bool {
+        matches!(
+            self,
+            HostError::Config(_) | HostError::ReadAgent { .. } | HostError::LoadAgent { .. }
+        )
+    }
+}
+
+/// Formats a wasmtime error with its whole cause chain on one line.
+pub(crate) fn chain(error: &wasmtime::Error) -> String {
+    format!("{error:#}")
+}

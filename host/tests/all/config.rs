@@ -1,0 +1,127 @@
+//! Configuration loading (DESIGN §6): sources, precedence, and bad input
+//! reported entry by entry.
+
+use caracal_host::config::{ConfigSource, HostConfig};
+use std::collections::HashMap;
+use std::path::Path;
+
+fn load(vars: &[(&str, &str)], dir: &Path) -> Result<HostConfig, caracal_host::ConfigError> {
+    let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    HostConfig::load_from(&|name| vars.get(name).cloned(), dir)
+}
+
+#[test]
+fn nothing_configured_means_the_embedded_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = load(&[], dir.path()).unwrap();
+    assert_eq!((config.zone_id.as_str(), config.application_id.as_str()), ("local", "default"));
+    assert_eq!(config.default_ttl_seconds, 3600);
+    assert_eq!(config.source, ConfigSource::Defaults);
+}
+
+#[test]
+fn environment_variables_configure_the_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let resources = dir.path().join("resources.json");
+    std::fs::write(&resources, r#"[{"resource_id": "resource://billing", "upstream_prefix": "https://billing.example/v1"}]"#)
+        .unwrap();
+    let config = load(
+        &[
+            ("CARACAL_ZONE_ID", "eu-1"),
+            ("CARACAL_APPLICATION_ID", "support-bot"),
+            ("CARACAL_GATEWAY_URL", "https://gateway.example/"),
+            ("CARACAL_RESOURCES", "resource://tickets=https://tickets.example/api"),
+            ("CARACAL_RESOURCES_FILE", resources.to_str().unwrap()),
+            ("CARACAL_DEFAULT_TTL_SECONDS", "600"),
+        ],
+        dir.path(),
+    )
+    .unwrap();
+    assert_eq!(config.zone_id, "eu-1");
+    assert_eq!(config.application_id, "support-bot");
+    assert_eq!(config.gateway_url.as_deref(), Some("https://gateway.example"));
+    assert_eq!(config.default_ttl_seconds, 600);
+    let ids: Vec<_> = config.resources.iter().map(|r| r.resource_id.as_str()).collect();
+    assert_eq!(ids, ["resource://tickets", "resource://billing"]);
+    assert_eq!(config.source, ConfigSource::Environment);
+}
+
+#[test]
+fn a_local_caracal_toml_wins_over_the_environment_and_caracal_config_over_both() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("caracal.toml"), "zone_id = \"from-file\"\n").unwrap();
+    std::fs::write(dir.path().join("other.toml"), "zone_id = \"explicit\"\n").unwrap();
+    let config = load(&[("CARACAL_ZONE_ID", "from-env")], dir.path()).unwrap();
+    assert_eq!(config.zone_id, "from-file");
+    let config = load(&[("CARACAL_CONFIG", "other.toml")], dir.path()).unwrap();
+    assert_eq!(config.zone_id, "explicit");
+}
+
+#[test]
+fn every_bad_entry_is_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("caracal.toml"),
+        r#"
+zone_id = "bad zone"
+application_id = ""
+gateway_url = "ftp://gateway.example"
+default_ttl_seconds = 0
+colour = "blue"
+
+[resources."resource://tickets"]
+upstream_prefix = "not a url"
+"#,
+    )
+    .unwrap();
+    let error = load(&[], dir.path()).unwrap_err();
+    let keys: Vec<_> = error.problems.iter().map(|p| p.key.as_str()).collect();
+    for key in ["zone_id", "application_id", "gateway_url", "default_ttl_seconds", "colour", "resources.\"resource://tickets\""] {
+        assert!(keys.contains(&key), "missing {key} in {error}");
+    }
+    assert_eq!(error.problems.len(), 6, "{error}");
+    let text = error.to_string();
+    assert!(text.starts_with("invalid configuration"), "{text}");
+    assert!(text.contains("colour: unknown key"), "{text}");
+}
+
+#[test]
+fn bad_environment_values_are_all_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let error = load(
+        &[
+            ("CARACAL_DEFAULT_TTL_SECONDS", "86401"),
+            ("CARACAL_RESOURCES", "no-equals-sign,ok=https://ok.example"),
+            ("CARACAL_RESOURCES_FILE", "/nonexistent/resources.json"),
+            ("CARACAL_ENV", "staging"),
+        ],
+        dir.path(),
+    )
+    .unwrap_err();
+    let mut keys: Vec<_> = error.problems.iter().map(|p| p.key.as_str()).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["CARACAL_DEFAULT_TTL_SECONDS", "CARACAL_ENV", "CARACAL_RESOURCES[0]", "CARACAL_RESOURCES_FILE"],
+        "{error}"
+    );
+}
+
+#[test]
+fn production_refuses_plain_http_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let vars = [("CARACAL_ENV", "production"), ("CARACAL_GATEWAY_URL", "http://gateway.example")];
+    let error = load(&vars, dir.path()).unwrap_err();
+    assert_eq!(error.problems[0].key, "CARACAL_GATEWAY_URL");
+    let loopback = [("CARACAL_ENV", "production"), ("CARACAL_GATEWAY_URL", "http://127.0.0.1:8080")];
+    assert!(load(&loopback, dir.path()).is_ok());
+    let allowed = [vars[0], vars[1], ("CARACAL_ALLOW_INSECURE_CONFIG_URLS", "true")];
+    assert!(load(&allowed, dir.path()).unwrap().production);
+}
+
+#[test]
+fn a_missing_explicit_config_file_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let error = load(&[("CARACAL_CONFIG", "missing.toml")], dir.path()).unwrap_err();
+    assert_eq!(error.problems[0].key, "CARACAL_CONFIG");
+}

@@ -1,0 +1,108 @@
+//! Shared test plumbing: one host per test binary, compiled components
+//! cached on disk, and the `RESULT` line protocol of the test programs.
+
+use caracal_host::{AgentHost, RunOptions, RunOutcome};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use wasmtime::component::Component;
+
+/// Where the tests cache compiled components between runs.
+pub fn cache_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("component-cache")
+}
+
+/// The host shared by the tests of this binary (embedded defaults).
+pub fn host() -> &'static AgentHost {
+    static HOST: OnceLock<AgentHost> = OnceLock::new();
+    HOST.get_or_init(|| AgentHost::builder().cache_dir(Some(cache_dir())).build().expect("host builds"))
+}
+
+fn component(path: &str) -> Component {
+    static LOADED: OnceLock<Mutex<HashMap<String, Component>>> = OnceLock::new();
+    let mut loaded = LOADED.get_or_init(Default::default).lock().unwrap();
+    loaded
+        .entry(path.to_string())
+        .or_insert_with(|| host().load(Path::new(path), || {}).expect("test program loads").0)
+        .clone()
+}
+
+/// What a guest printed, for assertions.
+#[derive(Debug)]
+pub struct Run {
+    pub exit_code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// The `RESULT <step> …` line of `step`, parsed.
+    pub fn step(&self, step: &str) -> Step {
+        self.stdout
+            .lines()
+            .filter_map(|line| line.strip_prefix("RESULT "))
+            .find_map(|rest| {
+                let (name, rest) = rest.split_once(' ')?;
+                (name == step).then(|| Step::parse(rest))
+            })
+            .unwrap_or_else(|| panic!("no RESULT line for step `{step}`\n{self}"))
+    }
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit code {}\n--- stdout\n{}--- stderr\n{}", self.exit_code, self.stdout, self.stderr)
+    }
+}
+
+/// One step's result.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Step {
+    Ok(String),
+    Err { kind: String, message: String },
+}
+
+impl Step {
+    fn parse(rest: &str) -> Step {
+        match rest.split_once(' ').unwrap_or((rest, "")) {
+            ("ok", detail) => Step::Ok(detail.to_string()),
+            ("err", detail) => {
+                let (kind, message) = detail.split_once(' ').unwrap_or((detail, ""));
+                Step::Err { kind: kind.into(), message: message.into() }
+            }
+            _ => panic!("malformed RESULT line: {rest}"),
+        }
+    }
+
+    /// Asserts the step succeeded and returns its detail.
+    #[track_caller]
+    pub fn ok(&self) -> &str {
+        match self {
+            Step::Ok(detail) => detail,
+            Step::Err { kind, message } => panic!("expected ok, got {kind}: {message}"),
+        }
+    }
+
+    /// Asserts the step was refused with `kind` and returns the message.
+    #[track_caller]
+    pub fn refused(&self, kind: &str) -> &str {
+        match self {
+            Step::Err { kind: got, message } if got == kind => message,
+            other => panic!("expected a `{kind}` refusal, got {other:?}"),
+        }
+    }
+}
+
+/// Runs a compiled guest under the shared host, capturing its output.
+pub async fn run(path: &str, args: &[&str]) -> Run {
+    let component = component(path);
+    let options = RunOptions { args: args.iter().map(|a| a.to_string()).collect(), capture_output: true };
+    let RunOutcome { exit_code, stdout, stderr } = host().run(&component, options).await.expect("agent runs");
+    let run = Run {
+        exit_code,
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    };
+    assert_eq!(run.exit_code, 0, "guest failed\n{run}");
+    run
+}
