@@ -37,7 +37,11 @@ impl ComponentCache {
     /// The default directory: `CARACAL_CACHE_DIR`, else
     /// `$XDG_CACHE_HOME/caracal`, else `$HOME/.cache/caracal`.
     pub fn default_dir() -> Option<PathBuf> {
-        let var = |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let var = |name| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
         var("CARACAL_CACHE_DIR")
             .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("caracal")))
             .or_else(|| var("HOME").map(|d| d.join(".cache").join("caracal")))
@@ -66,13 +70,18 @@ impl ComponentCache {
         on_compile();
         let component = compile(engine, path, bytes)?;
         if let Err(e) = self.store(&entry, &component) {
-            eprintln!("caracal-host: not caching the compiled agent in {}: {e}", self.dir.display());
+            eprintln!(
+                "caracal-host: not caching the compiled agent in {}: {e}",
+                self.dir.display()
+            );
         }
         Ok((component, CacheOutcome::Compiled))
     }
 
     fn store(&self, entry: &Path, component: &Component) -> std::io::Result<()> {
-        let bytes = component.serialize().map_err(|e| std::io::Error::other(chain(&e)))?;
+        let bytes = component
+            .serialize()
+            .map_err(|e| std::io::Error::other(chain(&e)))?;
         std::fs::create_dir_all(&self.dir)?;
         let temp = entry.with_extension(format!("tmp{}", std::process::id()));
         std::fs::write(&temp, bytes)?;
@@ -82,7 +91,10 @@ impl ComponentCache {
 
 /// Compiles a component without the cache.
 pub(crate) fn compile(engine: &Engine, path: &Path, bytes: &[u8]) -> Result<Component, HostError> {
-    Component::new(engine, bytes).map_err(|e| HostError::LoadAgent { path: path.to_path_buf(), message: chain(&e) })
+    Component::new(engine, bytes).map_err(|e| HostError::LoadAgent {
+        path: path.to_path_buf(),
+        message: chain(&e),
+    })
 }
 
 fn key(engine: &Engine, bytes: &[u8]) -> String {
@@ -94,7 +106,10 @@ fn key(engine: &Engine, bytes: &[u8]) -> String {
     caracal_envelope::hex_lower(&digest.finalize()[..20])
 }
 
-#[expect(unsafe_code, reason = "deserializing native code; entries are written only by this cache")]
+#[expect(
+    unsafe_code,
+    reason = "deserializing native code; entries are written only by this cache"
+)]
 fn deserialize(engine: &Engine, entry: &Path) -> Option<Component> {
     // SAFETY: `Component::deserialize_file` trusts the file to be a
     // compilation produced by a compatible engine. Entries are written by

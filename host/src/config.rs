@@ -91,7 +91,12 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid configuration ({}): {} problem", self.origin, self.problems.len())?;
+        write!(
+            f,
+            "invalid configuration ({}): {} problem",
+            self.origin,
+            self.problems.len()
+        )?;
         if self.problems.len() != 1 {
             f.write_str("s")?;
         }

@@ -59,7 +59,10 @@ impl AgentCtxBuilder {
     /// Opens the root context and returns the state.
     pub fn build(self) -> AgentCtx {
         let root = self.authority.open_root();
-        let view = self.authority.view(&root).expect("a root context just opened is live");
+        let view = self
+            .authority
+            .view(&root)
+            .expect("a root context just opened is live");
         AgentCtx {
             root_projection: Projection::new(&view),
             authority: self.authority,

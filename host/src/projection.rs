@@ -49,7 +49,9 @@ impl Projection {
         Projection {
             claims: TokenClaims {
                 iss: ISSUER.into(),
-                sub: session_id.clone().unwrap_or_else(|| format!("application:{}", view.application_id)),
+                sub: session_id
+                    .clone()
+                    .unwrap_or_else(|| format!("application:{}", view.application_id)),
                 zone: view.zone_id.clone(),
                 app: view.application_id.clone(),
                 sid: session_id,
@@ -62,7 +64,11 @@ impl Projection {
             },
             hard_expiry_secs: expiry.map(|ms| ms / 1000),
             bearer: None,
-            trace: TraceParent { trace_id: view.trace_id, span_id: [0; 8], flags: 1 },
+            trace: TraceParent {
+                trace_id: view.trace_id,
+                span_id: [0; 8],
+                flags: 1,
+            },
             tracestate: None,
             baggage: baggage.to_header(),
         }
@@ -70,11 +76,19 @@ impl Projection {
 
     /// The envelope headers, in wire order: `authorization`, `traceparent`,
     /// `tracestate` (when present), `baggage`.
-    pub fn headers(&mut self, signer: &TokenSigner, now_ms: u64, span_id: [u8; 8]) -> Vec<(String, String)> {
+    pub fn headers(
+        &mut self,
+        signer: &TokenSigner,
+        now_ms: u64,
+        span_id: [u8; 8],
+    ) -> Vec<(String, String)> {
         let bearer = self.bearer(signer, now_ms / 1000).to_string();
         let mut headers = Vec::with_capacity(4);
         headers.push(("authorization".to_string(), bearer));
-        headers.push(("traceparent".to_string(), self.trace.with_span(span_id).to_header()));
+        headers.push((
+            "traceparent".to_string(),
+            self.trace.with_span(span_id).to_header(),
+        ));
         if let Some(state) = &self.tracestate {
             headers.push(("tracestate".to_string(), state.clone()));
         }
@@ -86,7 +100,8 @@ impl Projection {
     fn bearer(&mut self, signer: &TokenSigner, now_secs: u64) -> &str {
         let capped = |exp: u64| self.hard_expiry_secs.map_or(exp, |hard| exp.min(hard));
         let stale = self.claims.exp <= now_secs
-            || (self.claims.exp <= now_secs + REMINT_MARGIN_SECONDS && capped(u64::MAX) > self.claims.exp);
+            || (self.claims.exp <= now_secs + REMINT_MARGIN_SECONDS
+                && capped(u64::MAX) > self.claims.exp);
         if self.bearer.is_none() || stale {
             self.claims.iat = now_secs;
             self.claims.exp = capped(now_secs + TOKEN_TTL_SECONDS).max(now_secs + 1);

@@ -34,7 +34,9 @@ pub struct AgentHost {
 
 impl std::fmt::Debug for AgentHost {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AgentHost").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("AgentHost")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -92,7 +94,8 @@ impl AgentHostBuilder {
             },
             clock,
         ));
-        let engine = Engine::new(&wasmtime::Config::new()).map_err(|e| HostError::Engine(chain(&e)))?;
+        let engine =
+            Engine::new(&wasmtime::Config::new()).map_err(|e| HostError::Engine(chain(&e)))?;
         let mut linker = Linker::new(&engine);
         let link = |linker: &mut Linker<RunState>| -> wasmtime::Result<()> {
             wasmtime_wasi::p2::add_to_linker_async(linker)?;
@@ -100,7 +103,10 @@ impl AgentHostBuilder {
             crate::host::add_to_linker(linker)
         };
         link(&mut linker).map_err(|e| HostError::Engine(chain(&e)))?;
-        let cache = self.cache.unwrap_or_else(ComponentCache::default_dir).map(ComponentCache::new);
+        let cache = self
+            .cache
+            .unwrap_or_else(ComponentCache::default_dir)
+            .map(ComponentCache::new);
         Ok(AgentHost {
             engine,
             linker,
@@ -166,24 +172,45 @@ impl AgentHost {
 
     /// Reads and compiles an agent, from the cache when it was compiled
     /// before; `on_compile` runs just before a real compilation starts.
-    pub fn load(&self, path: &Path, on_compile: impl FnOnce()) -> Result<(Component, CacheOutcome), HostError> {
-        let bytes = std::fs::read(path).map_err(|source| HostError::ReadAgent { path: path.to_path_buf(), source })?;
+    pub fn load(
+        &self,
+        path: &Path,
+        on_compile: impl FnOnce(),
+    ) -> Result<(Component, CacheOutcome), HostError> {
+        let bytes = std::fs::read(path).map_err(|source| HostError::ReadAgent {
+            path: path.to_path_buf(),
+            source,
+        })?;
         match &self.cache {
             Some(cache) => cache.load(&self.engine, path, &bytes, on_compile),
             None => {
                 on_compile();
-                Ok((crate::cache::compile(&self.engine, path, &bytes)?, CacheOutcome::Compiled))
+                Ok((
+                    crate::cache::compile(&self.engine, path, &bytes)?,
+                    CacheOutcome::Compiled,
+                ))
             }
         }
     }
 
     /// Runs a command component to completion under a fresh root context.
     /// Sessions the agent leaves live are retired when it ends.
-    pub async fn run(&self, component: &Component, options: RunOptions) -> Result<RunOutcome, HostError> {
-        let load_error = |e: wasmtime::Error| HostError::LoadAgent { path: PathBuf::from("<agent>"), message: chain(&e) };
-        let pre = CommandPre::new(self.linker.instantiate_pre(component).map_err(load_error)?).map_err(load_error)?;
+    pub async fn run(
+        &self,
+        component: &Component,
+        options: RunOptions,
+    ) -> Result<RunOutcome, HostError> {
+        let load_error = |e: wasmtime::Error| HostError::LoadAgent {
+            path: PathBuf::from("<agent>"),
+            message: chain(&e),
+        };
+        let pre = CommandPre::new(self.linker.instantiate_pre(component).map_err(load_error)?)
+            .map_err(load_error)?;
         let capture = options.capture_output.then(|| {
-            (MemoryOutputPipe::new(CAPTURE_LIMIT), MemoryOutputPipe::new(CAPTURE_LIMIT))
+            (
+                MemoryOutputPipe::new(CAPTURE_LIMIT),
+                MemoryOutputPipe::new(CAPTURE_LIMIT),
+            )
         });
         let mut wasi = WasiCtx::builder();
         wasi.arg("agent").args(&options.args);
@@ -219,7 +246,11 @@ impl AgentHost {
         let (stdout, stderr) = capture
             .map(|(out, err)| (out.contents().to_vec(), err.contents().to_vec()))
             .unwrap_or_default();
-        Ok(RunOutcome { exit_code, stdout, stderr })
+        Ok(RunOutcome {
+            exit_code,
+            stdout,
+            stderr,
+        })
     }
 }
 
@@ -235,24 +266,36 @@ pub struct RunState {
 
 impl std::fmt::Debug for RunState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunState").field("agent", &self.agent).finish_non_exhaustive()
+        f.debug_struct("RunState")
+            .field("agent", &self.agent)
+            .finish_non_exhaustive()
     }
 }
 
 impl WasiView for RunState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
 impl WasiHttpView for RunState {
     fn http(&mut self) -> WasiHttpCtxView<'_> {
-        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.outbound }
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.outbound,
+        }
     }
 }
 
 impl AgentView for RunState {
     fn agent(&mut self) -> AgentCtxView<'_> {
-        AgentCtxView { ctx: &mut self.agent, table: &mut self.table }
+        AgentCtxView {
+            ctx: &mut self.agent,
+            table: &mut self.table,
+        }
     }
 }

@@ -71,7 +71,9 @@ pub struct TokenSigner {
 
 impl std::fmt::Debug for TokenSigner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenSigner").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("TokenSigner")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
@@ -88,7 +90,11 @@ impl TokenSigner {
         let kid = caracal_envelope::hex_lower(&digest[..8]);
         let header = serde_json::json!({ "alg": "EdDSA", "typ": "JWT", "kid": kid });
         let header_b64 = URL_SAFE_NO_PAD.encode(header.to_string());
-        TokenSigner { key, kid, header_b64 }
+        TokenSigner {
+            key,
+            kid,
+            header_b64,
+        }
     }
 
     /// The key id (`kid`) put in every token header.
@@ -145,8 +151,8 @@ impl TokenSigner {
         let payload = URL_SAFE_NO_PAD
             .decode(payload_b64)
             .map_err(|_| TokenError::Malformed("payload is not base64url"))?;
-        let claims: TokenClaims =
-            serde_json::from_slice(&payload).map_err(|_| TokenError::Malformed("payload is not claims JSON"))?;
+        let claims: TokenClaims = serde_json::from_slice(&payload)
+            .map_err(|_| TokenError::Malformed("payload is not claims JSON"))?;
         if claims.exp <= now_secs {
             return Err(TokenError::Expired);
         }
@@ -191,7 +197,13 @@ mod tests {
         let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims(9_999)).unwrap());
         let mut parts: Vec<&str> = token.split('.').collect();
         parts[1] = &forged_payload;
-        assert_eq!(signer.verify(&parts.join("."), 0), Err(TokenError::BadSignature));
-        assert!(matches!(signer.verify("abc", 0), Err(TokenError::Malformed(_))));
+        assert_eq!(
+            signer.verify(&parts.join("."), 0),
+            Err(TokenError::BadSignature)
+        );
+        assert!(matches!(
+            signer.verify("abc", 0),
+            Err(TokenError::Malformed(_))
+        ));
     }
 }

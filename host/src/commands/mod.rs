@@ -44,5 +44,9 @@ pub fn report(error: &caracal_host::HostError) -> ExitCode {
         source = cause.source();
     }
     eprintln!("caracal-host: error: {message}");
-    ExitCode::from(if error.is_user_error() { EXIT_USER_ERROR } else { EXIT_FAILURE })
+    ExitCode::from(if error.is_user_error() {
+        EXIT_USER_ERROR
+    } else {
+        EXIT_FAILURE
+    })
 }

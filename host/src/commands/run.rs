@@ -43,8 +43,11 @@ impl RunCommand {
         }
         let host = builder.build()?;
         if let Some(path) = &self.jwks {
-            let jwks = serde_json::to_string_pretty(&host.signer().jwks()).expect("a JWK Set serializes");
-            std::fs::write(path, jwks).map_err(|e| HostError::AgentFailed(format!("cannot write {}: {e}", path.display())))?;
+            let jwks =
+                serde_json::to_string_pretty(&host.signer().jwks()).expect("a JWK Set serializes");
+            std::fs::write(path, jwks).map_err(|e| {
+                HostError::AgentFailed(format!("cannot write {}: {e}", path.display()))
+            })?;
         }
         let progress = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         let (component, _) = host.load(&self.agent, || {
@@ -56,7 +59,13 @@ impl RunCommand {
             .enable_all()
             .build()
             .map_err(|e| HostError::Engine(format!("cannot start the async runtime: {e}")))?;
-        let outcome = runtime.block_on(host.run(&component, RunOptions { args: self.args, capture_output: false }))?;
+        let outcome = runtime.block_on(host.run(
+            &component,
+            RunOptions {
+                args: self.args,
+                capture_output: false,
+            },
+        ))?;
         Ok(outcome.exit_code)
     }
 }

@@ -19,7 +19,11 @@ const VARIABLES: [&str; 6] = [
 pub(crate) fn read(env: &dyn Fn(&str) -> Option<String>) -> RawConfig {
     let set = |name: &str| env(name).map(|value| (name.to_string(), value));
     let any = VARIABLES.iter().any(|name| env(name).is_some());
-    let mut raw = RawConfig::new(if any { ConfigSource::Environment } else { ConfigSource::Defaults });
+    let mut raw = RawConfig::new(if any {
+        ConfigSource::Environment
+    } else {
+        ConfigSource::Defaults
+    });
     raw.zone_id = set("CARACAL_ZONE_ID");
     raw.application_id = set("CARACAL_APPLICATION_ID");
     raw.gateway_url = set("CARACAL_GATEWAY_URL").filter(|(_, v)| !v.trim().is_empty());
@@ -54,9 +58,15 @@ fn parse_resource_list(raw: &mut RawConfig, list: &str) {
         match entry.split_once('=') {
             Some((id, prefix)) => raw.resources.push((
                 key,
-                ResourceBinding { resource_id: id.trim().into(), upstream_prefix: prefix.trim().into() },
+                ResourceBinding {
+                    resource_id: id.trim().into(),
+                    upstream_prefix: prefix.trim().into(),
+                },
             )),
-            None => raw.problem(key, format!("`{entry}` is not `resource_id=upstream_prefix`")),
+            None => raw.problem(
+                key,
+                format!("`{entry}` is not `resource_id=upstream_prefix`"),
+            ),
         }
     }
 }
@@ -79,7 +89,10 @@ pub(crate) fn read_resources_file(raw: &mut RawConfig, key: &str, path: &Path) {
                 match prefix.as_str() {
                     Some(prefix) => raw.resources.push((
                         entry_key(&id),
-                        ResourceBinding { resource_id: id.clone(), upstream_prefix: prefix.into() },
+                        ResourceBinding {
+                            resource_id: id.clone(),
+                            upstream_prefix: prefix.into(),
+                        },
                     )),
                     None => raw.problem(entry_key(&id), "the upstream prefix must be a string"),
                 }
@@ -87,11 +100,16 @@ pub(crate) fn read_resources_file(raw: &mut RawConfig, key: &str, path: &Path) {
         }
         serde_json::Value::Array(items) => {
             for (index, item) in items.iter().enumerate() {
-                let field = |name: &str| item.get(name).and_then(|v| v.as_str()).map(str::to_string);
+                let field =
+                    |name: &str| item.get(name).and_then(|v| v.as_str()).map(str::to_string);
                 match (field("resource_id"), field("upstream_prefix")) {
-                    (Some(resource_id), Some(upstream_prefix)) => raw
-                        .resources
-                        .push((entry_key(&index.to_string()), ResourceBinding { resource_id, upstream_prefix })),
+                    (Some(resource_id), Some(upstream_prefix)) => raw.resources.push((
+                        entry_key(&index.to_string()),
+                        ResourceBinding {
+                            resource_id,
+                            upstream_prefix,
+                        },
+                    )),
                     _ => raw.problem(
                         entry_key(&index.to_string()),
                         "expected {\"resource_id\": string, \"upstream_prefix\": string}",

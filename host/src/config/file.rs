@@ -11,15 +11,24 @@ pub(crate) fn read(path: &Path) -> Result<RawConfig, ConfigError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) => {
-            raw.problem("CARACAL_CONFIG", format!("cannot read {}: {e}", path.display()));
-            return Err(ConfigError { origin: raw.source, problems: raw.problems });
+            raw.problem(
+                "CARACAL_CONFIG",
+                format!("cannot read {}: {e}", path.display()),
+            );
+            return Err(ConfigError {
+                origin: raw.source,
+                problems: raw.problems,
+            });
         }
     };
     let table: toml::Table = match text.parse() {
         Ok(table) => table,
         Err(e) => {
             raw.problem("caracal.toml", format!("not valid TOML: {}", e.message()));
-            return Err(ConfigError { origin: raw.source, problems: raw.problems });
+            return Err(ConfigError {
+                origin: raw.source,
+                problems: raw.problems,
+            });
         }
     };
     for (key, value) in &table {
@@ -69,7 +78,10 @@ fn scalar(value: &toml::Value) -> Option<String> {
 /// `[resources."<id>"] upstream_prefix = "…"`.
 fn read_resources(raw: &mut RawConfig, value: &toml::Value) {
     let Some(resources) = value.as_table() else {
-        return raw.problem("resources", "expected a table of [resources.\"<id>\"] entries");
+        return raw.problem(
+            "resources",
+            "expected a table of [resources.\"<id>\"] entries",
+        );
     };
     for (id, entry) in resources {
         let key = format!("resources.\"{id}\"");
@@ -83,7 +95,10 @@ fn read_resources(raw: &mut RawConfig, value: &toml::Value) {
         match entry.get("upstream_prefix").and_then(|v| v.as_str()) {
             Some(prefix) => raw.resources.push((
                 key,
-                ResourceBinding { resource_id: id.clone(), upstream_prefix: prefix.to_string() },
+                ResourceBinding {
+                    resource_id: id.clone(),
+                    upstream_prefix: prefix.to_string(),
+                },
             )),
             None => raw.problem(format!("{key}.upstream_prefix"), "missing (a URL string)"),
         }

@@ -34,16 +34,25 @@ impl RawConfig {
     }
 
     pub fn problem(&mut self, key: impl Into<String>, message: impl Into<String>) {
-        self.problems.push(ConfigProblem { key: key.into(), message: message.into() });
+        self.problems.push(ConfigProblem {
+            key: key.into(),
+            message: message.into(),
+        });
     }
 
     pub fn validate(mut self) -> Result<HostConfig, ConfigError> {
-        let mut config = HostConfig { source: self.source.clone(), ..HostConfig::default() };
+        let mut config = HostConfig {
+            source: self.source.clone(),
+            ..HostConfig::default()
+        };
         if let Some((key, value)) = self.production.take() {
             match value.trim().to_ascii_lowercase().as_str() {
                 "production" | "prod" => config.production = true,
                 "development" | "dev" | "test" | "local" | "" => {}
-                other => self.problem(key, format!("unknown environment `{other}` (expected production or development)")),
+                other => self.problem(
+                    key,
+                    format!("unknown environment `{other}` (expected production or development)"),
+                ),
             }
         }
         if let Some((key, value)) = self.allow_insecure.take() {
@@ -69,7 +78,10 @@ impl RawConfig {
                 Ok(ttl) if (1..=caracal_authority::MAX_TTL_SECONDS).contains(&ttl) => {
                     config.default_ttl_seconds = ttl
                 }
-                _ => self.problem(key, format!("expected whole seconds in 1..=86400, got `{value}`")),
+                _ => self.problem(
+                    key,
+                    format!("expected whole seconds in 1..=86400, got `{value}`"),
+                ),
             }
         }
         if let Some((key, value)) = self.gateway_url.take() {
@@ -88,8 +100,15 @@ impl RawConfig {
                 self.problem(key.clone(), message);
                 ok = false;
             }
-            if config.resources.iter().any(|known| known.resource_id == binding.resource_id) {
-                self.problem(key, format!("resource `{}` is bound twice", binding.resource_id));
+            if config
+                .resources
+                .iter()
+                .any(|known| known.resource_id == binding.resource_id)
+            {
+                self.problem(
+                    key,
+                    format!("resource `{}` is bound twice", binding.resource_id),
+                );
                 ok = false;
             }
             if ok {
@@ -99,7 +118,10 @@ impl RawConfig {
         if self.problems.is_empty() {
             Ok(config)
         } else {
-            Err(ConfigError { origin: self.source, problems: self.problems })
+            Err(ConfigError {
+                origin: self.source,
+                problems: self.problems,
+            })
         }
     }
 }
@@ -117,7 +139,9 @@ fn check_id(value: &str) -> Result<(), String> {
     if value.is_empty() || value.len() > 128 {
         Err(format!("expected 1..=128 characters, got {}", value.len()))
     } else if let Some(bad) = value.chars().find(|c| !ok_char(*c)) {
-        Err(format!("`{value}` has `{bad}`; use letters, digits, `-`, `_`, `.`, `:`"))
+        Err(format!(
+            "`{value}` has `{bad}`; use letters, digits, `-`, `_`, `.`, `:`"
+        ))
     } else {
         Ok(())
     }
@@ -125,7 +149,9 @@ fn check_id(value: &str) -> Result<(), String> {
 
 fn check_resource_id(value: &str) -> Result<(), String> {
     if value.trim().is_empty() || value.len() > 256 || value.chars().any(char::is_whitespace) {
-        Err(format!("resource id `{value}` must be 1..=256 characters without spaces"))
+        Err(format!(
+            "resource id `{value}` must be 1..=256 characters without spaces"
+        ))
     } else {
         Ok(())
     }
@@ -134,7 +160,9 @@ fn check_resource_id(value: &str) -> Result<(), String> {
 /// An `http(s)://host[:port][/path]` URL; in production a non-loopback
 /// `http://` URL is refused unless insecure URLs are allowed.
 fn check_url(value: &str, config: &HostConfig) -> Result<(), String> {
-    let uri: http::Uri = value.parse().map_err(|e| format!("`{value}` is not a URL: {e}"))?;
+    let uri: http::Uri = value
+        .parse()
+        .map_err(|e| format!("`{value}` is not a URL: {e}"))?;
     let scheme = uri.scheme_str().unwrap_or_default();
     if scheme != "http" && scheme != "https" {
         return Err(format!("`{value}` must start with http:// or https://"));
@@ -145,7 +173,11 @@ fn check_url(value: &str, config: &HostConfig) -> Result<(), String> {
     if uri.query().is_some() {
         return Err(format!("`{value}` must not carry a query"));
     }
-    if scheme == "http" && config.production && !config.allow_insecure_config_urls && !is_loopback(host) {
+    if scheme == "http"
+        && config.production
+        && !config.allow_insecure_config_urls
+        && !is_loopback(host)
+    {
         return Err(format!(
             "`{value}` is plain http to a non-loopback host in production; use https or set CARACAL_ALLOW_INSECURE_CONFIG_URLS=true"
         ));
@@ -155,5 +187,6 @@ fn check_url(value: &str, config: &HostConfig) -> Result<(), String> {
 
 fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    bare.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }

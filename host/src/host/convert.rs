@@ -70,5 +70,9 @@ pub(super) fn context(view: &authority::SessionView) -> wit::Context {
 }
 
 pub(super) fn lease(lease: authority::Lease) -> wit::Lease {
-    wit::Lease { deadline_ms: lease.deadline_ms, generation: lease.generation, status: status(lease.status) }
+    wit::Lease {
+        deadline_ms: lease.deadline_ms,
+        generation: lease.generation,
+        status: status(lease.status),
+    }
 }

@@ -53,7 +53,9 @@ impl Host for AgentCtxView<'_> {
         let ctx = &mut *self.ctx;
         ctx.authority.check_live(&ctx.root)?;
         let now = ctx.authority.clock().now_ms();
-        Ok(ctx.root_projection.headers(&ctx.signer, now, ctx.span_ids.next()))
+        Ok(ctx
+            .root_projection
+            .headers(&ctx.signer, now, ctx.span_ids.next()))
     }
 
     fn spawn(&mut self, options: SpawnOptions) -> Result<Resource<SessionHandle>, HostCallError> {
@@ -61,7 +63,10 @@ impl Host for AgentCtxView<'_> {
         self.spawn_under(&root, convert::spawn_request(options))
     }
 
-    fn spawn_service(&mut self, options: ServiceOptions) -> Result<Resource<SessionHandle>, HostCallError> {
+    fn spawn_service(
+        &mut self,
+        options: ServiceOptions,
+    ) -> Result<Resource<SessionHandle>, HostCallError> {
         let root = self.ctx.root.clone();
         self.spawn_under(&root, convert::service_request(options))
     }
@@ -83,7 +88,9 @@ impl HostSession for AgentCtxView<'_> {
         ctx.authority.check_live(&id)?;
         let now = ctx.authority.clock().now_ms();
         let handle = self.table.get_mut(&session)?;
-        Ok(handle.projection.headers(&ctx.signer, now, ctx.span_ids.next()))
+        Ok(handle
+            .projection
+            .headers(&ctx.signer, now, ctx.span_ids.next()))
     }
 
     fn spawn(
@@ -107,7 +114,9 @@ impl HostSession for AgentCtxView<'_> {
     fn heartbeat(&mut self, session: Resource<SessionHandle>) -> Result<Lease, HostCallError> {
         let id = self.open_id(&session)?;
         let generation = self.table.get(&session)?.generation;
-        Ok(convert::lease(self.ctx.authority.heartbeat(&id, generation)?))
+        Ok(convert::lease(
+            self.ctx.authority.heartbeat(&id, generation)?,
+        ))
     }
 
     fn close(&mut self, session: Resource<SessionHandle>) -> Result<(), HostCallError> {

@@ -6,11 +6,17 @@ use test_programs_artifacts::{GUARD_DROP, HELLO_AGENT};
 
 fn caracal_host(dir: &std::path::Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_caracal-host"));
-    command.current_dir(dir).args(args).env("CARACAL_CACHE_DIR", crate::support::cache_dir());
+    command
+        .current_dir(dir)
+        .args(args)
+        .env("CARACAL_CACHE_DIR", crate::support::cache_dir());
     for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("CARACAL_")) {
         command.env_remove(name);
     }
-    command.envs(vars.iter().copied()).output().expect("caracal-host starts")
+    command
+        .envs(vars.iter().copied())
+        .output()
+        .expect("caracal-host starts")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -21,10 +27,17 @@ fn text(bytes: &[u8]) -> String {
 fn run_hello_agent_on_the_embedded_defaults() {
     let dir = tempfile::tempdir().unwrap();
     let jwks = dir.path().join("jwks.json");
-    let out = caracal_host(dir.path(), &["run", "--jwks", jwks.to_str().unwrap(), HELLO_AGENT], &[]);
+    let out = caracal_host(
+        dir.path(),
+        &["run", "--jwks", jwks.to_str().unwrap(), HELLO_AGENT],
+        &[],
+    );
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
-    assert!(stdout.contains("  zone: local\n  application: default\n"), "{stdout}");
+    assert!(
+        stdout.contains("  zone: local\n  application: default\n"),
+        "{stdout}"
+    );
     assert!(stdout.contains("  authorization: Bearer "), "{stdout}");
     let jwks: serde_json::Value = serde_json::from_slice(&std::fs::read(jwks).unwrap()).unwrap();
     assert_eq!(jwks["keys"][0]["crv"], "Ed25519");
@@ -41,12 +54,20 @@ fn the_guest_exit_code_is_the_exit_code_of_run() {
 #[test]
 fn bad_configuration_fails_at_start_up_listing_every_entry() {
     let dir = tempfile::tempdir().unwrap();
-    let vars = [("CARACAL_ZONE_ID", "has space"), ("CARACAL_GATEWAY_URL", "gateway"), ("CARACAL_DEFAULT_TTL_SECONDS", "0")];
+    let vars = [
+        ("CARACAL_ZONE_ID", "has space"),
+        ("CARACAL_GATEWAY_URL", "gateway"),
+        ("CARACAL_DEFAULT_TTL_SECONDS", "0"),
+    ];
     let out = caracal_host(dir.path(), &["run", HELLO_AGENT], &vars);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("3 problems"), "{stderr}");
-    for name in ["CARACAL_ZONE_ID", "CARACAL_GATEWAY_URL", "CARACAL_DEFAULT_TTL_SECONDS"] {
+    for name in [
+        "CARACAL_ZONE_ID",
+        "CARACAL_GATEWAY_URL",
+        "CARACAL_DEFAULT_TTL_SECONDS",
+    ] {
         assert!(stderr.contains(name), "{name} missing from: {stderr}");
     }
     assert!(out.stdout.is_empty(), "the agent must not run");
@@ -57,16 +78,31 @@ fn a_missing_agent_is_a_user_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = caracal_host(dir.path(), &["run", "no-such-agent.wasm"], &[]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("cannot read agent `no-such-agent.wasm`"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cannot read agent `no-such-agent.wasm`"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
 fn a_second_run_is_served_from_the_component_cache() {
     let dir = tempfile::tempdir().unwrap();
     let cache = tempfile::tempdir().unwrap();
-    let host = caracal_host::AgentHost::builder().cache_dir(Some(cache.path().into())).build().unwrap();
+    let host = caracal_host::AgentHost::builder()
+        .cache_dir(Some(cache.path().into()))
+        .build()
+        .unwrap();
     let (_, first) = host.load(HELLO_AGENT.as_ref(), || {}).unwrap();
-    let (_, second) = host.load(HELLO_AGENT.as_ref(), || panic!("must not compile again")).unwrap();
-    assert_eq!((first, second), (caracal_host::CacheOutcome::Compiled, caracal_host::CacheOutcome::Hit));
+    let (_, second) = host
+        .load(HELLO_AGENT.as_ref(), || panic!("must not compile again"))
+        .unwrap();
+    assert_eq!(
+        (first, second),
+        (
+            caracal_host::CacheOutcome::Compiled,
+            caracal_host::CacheOutcome::Hit
+        )
+    );
     drop(dir);
 }

@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use std::path::Path;
 
 fn load(vars: &[(&str, &str)], dir: &Path) -> Result<HostConfig, caracal_host::ConfigError> {
-    let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let vars: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     HostConfig::load_from(&|name| vars.get(name).cloned(), dir)
 }
 
@@ -14,7 +17,10 @@ fn load(vars: &[(&str, &str)], dir: &Path) -> Result<HostConfig, caracal_host::C
 fn nothing_configured_means_the_embedded_defaults() {
     let dir = tempfile::tempdir().unwrap();
     let config = load(&[], dir.path()).unwrap();
-    assert_eq!((config.zone_id.as_str(), config.application_id.as_str()), ("local", "default"));
+    assert_eq!(
+        (config.zone_id.as_str(), config.application_id.as_str()),
+        ("local", "default")
+    );
     assert_eq!(config.default_ttl_seconds, 3600);
     assert_eq!(config.source, ConfigSource::Defaults);
 }
@@ -30,7 +36,10 @@ fn environment_variables_configure_the_host() {
             ("CARACAL_ZONE_ID", "eu-1"),
             ("CARACAL_APPLICATION_ID", "support-bot"),
             ("CARACAL_GATEWAY_URL", "https://gateway.example/"),
-            ("CARACAL_RESOURCES", "resource://tickets=https://tickets.example/api"),
+            (
+                "CARACAL_RESOURCES",
+                "resource://tickets=https://tickets.example/api",
+            ),
             ("CARACAL_RESOURCES_FILE", resources.to_str().unwrap()),
             ("CARACAL_DEFAULT_TTL_SECONDS", "600"),
         ],
@@ -39,9 +48,16 @@ fn environment_variables_configure_the_host() {
     .unwrap();
     assert_eq!(config.zone_id, "eu-1");
     assert_eq!(config.application_id, "support-bot");
-    assert_eq!(config.gateway_url.as_deref(), Some("https://gateway.example"));
+    assert_eq!(
+        config.gateway_url.as_deref(),
+        Some("https://gateway.example")
+    );
     assert_eq!(config.default_ttl_seconds, 600);
-    let ids: Vec<_> = config.resources.iter().map(|r| r.resource_id.as_str()).collect();
+    let ids: Vec<_> = config
+        .resources
+        .iter()
+        .map(|r| r.resource_id.as_str())
+        .collect();
     assert_eq!(ids, ["resource://tickets", "resource://billing"]);
     assert_eq!(config.source, ConfigSource::Environment);
 }
@@ -76,7 +92,14 @@ upstream_prefix = "not a url"
     .unwrap();
     let error = load(&[], dir.path()).unwrap_err();
     let keys: Vec<_> = error.problems.iter().map(|p| p.key.as_str()).collect();
-    for key in ["zone_id", "application_id", "gateway_url", "default_ttl_seconds", "colour", "resources.\"resource://tickets\""] {
+    for key in [
+        "zone_id",
+        "application_id",
+        "gateway_url",
+        "default_ttl_seconds",
+        "colour",
+        "resources.\"resource://tickets\"",
+    ] {
         assert!(keys.contains(&key), "missing {key} in {error}");
     }
     assert_eq!(error.problems.len(), 6, "{error}");
@@ -102,7 +125,12 @@ fn bad_environment_values_are_all_listed() {
     keys.sort();
     assert_eq!(
         keys,
-        ["CARACAL_DEFAULT_TTL_SECONDS", "CARACAL_ENV", "CARACAL_RESOURCES[0]", "CARACAL_RESOURCES_FILE"],
+        [
+            "CARACAL_DEFAULT_TTL_SECONDS",
+            "CARACAL_ENV",
+            "CARACAL_RESOURCES[0]",
+            "CARACAL_RESOURCES_FILE"
+        ],
         "{error}"
     );
 }
@@ -110,12 +138,22 @@ fn bad_environment_values_are_all_listed() {
 #[test]
 fn production_refuses_plain_http_unless_allowed() {
     let dir = tempfile::tempdir().unwrap();
-    let vars = [("CARACAL_ENV", "production"), ("CARACAL_GATEWAY_URL", "http://gateway.example")];
+    let vars = [
+        ("CARACAL_ENV", "production"),
+        ("CARACAL_GATEWAY_URL", "http://gateway.example"),
+    ];
     let error = load(&vars, dir.path()).unwrap_err();
     assert_eq!(error.problems[0].key, "CARACAL_GATEWAY_URL");
-    let loopback = [("CARACAL_ENV", "production"), ("CARACAL_GATEWAY_URL", "http://127.0.0.1:8080")];
+    let loopback = [
+        ("CARACAL_ENV", "production"),
+        ("CARACAL_GATEWAY_URL", "http://127.0.0.1:8080"),
+    ];
     assert!(load(&loopback, dir.path()).is_ok());
-    let allowed = [vars[0], vars[1], ("CARACAL_ALLOW_INSECURE_CONFIG_URLS", "true")];
+    let allowed = [
+        vars[0],
+        vars[1],
+        ("CARACAL_ALLOW_INSECURE_CONFIG_URLS", "true"),
+    ];
     assert!(load(&allowed, dir.path()).unwrap().production);
 }
 

@@ -29,7 +29,9 @@ fn verify(token: &str) -> serde_json::Value {
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
     validation.set_required_spec_claims(&["exp", "iss", "sub"]);
     validation.set_issuer(&["caracal-host"]);
-    jsonwebtoken::decode::<serde_json::Value>(token, &key, &validation).expect("token verifies").claims
+    jsonwebtoken::decode::<serde_json::Value>(token, &key, &validation)
+        .expect("token verifies")
+        .claims
 }
 
 #[tokio::test]
@@ -45,16 +47,37 @@ async fn hello_agent_headers_parse_with_independent_w3c_parsers_and_verify() {
     let carrier: HashMap<String, String> = headers.clone();
     let trace = TraceContextPropagator::new().extract(&carrier);
     let span = trace.span().span_context().clone();
-    assert!(span.is_valid() && span.is_remote(), "traceparent did not parse: {run}");
+    assert!(
+        span.is_valid() && span.is_remote(),
+        "traceparent did not parse: {run}"
+    );
     assert_eq!(span.trace_id().to_string(), context["trace"], "{run}");
 
     let baggage = BaggagePropagator::new().extract(&carrier);
     let members = baggage.baggage();
-    assert_eq!(members.get("caracal.agent_session").map(|v| v.to_string()).as_ref(), Some(session), "{run}");
-    assert_eq!(members.get("caracal.session").map(|v| v.to_string()).as_deref(), Some("local/default"));
-    assert_eq!(members.get("caracal.hop").map(|v| v.to_string()).as_deref(), Some("0"));
+    assert_eq!(
+        members
+            .get("caracal.agent_session")
+            .map(|v| v.to_string())
+            .as_ref(),
+        Some(session),
+        "{run}"
+    );
+    assert_eq!(
+        members
+            .get("caracal.session")
+            .map(|v| v.to_string())
+            .as_deref(),
+        Some("local/default")
+    );
+    assert_eq!(
+        members.get("caracal.hop").map(|v| v.to_string()).as_deref(),
+        Some("0")
+    );
 
-    let token = headers["authorization"].strip_prefix("Bearer ").expect("bearer");
+    let token = headers["authorization"]
+        .strip_prefix("Bearer ")
+        .expect("bearer");
     let claims = verify(token);
     assert_eq!(claims["sid"], session.as_str());
     assert_eq!(claims["zone"], "local");
@@ -68,11 +91,17 @@ async fn a_narrowed_child_presents_its_delegation_and_hop() {
     let parent = block(&run.stdout, "caracal context");
     let child = block(&run.stdout, "child context");
     let headers = block(&run.stdout, "child headers");
-    assert_eq!(child["trace"], parent["trace"], "a child shares its parent's trace\n{run}");
+    assert_eq!(
+        child["trace"], parent["trace"],
+        "a child shares its parent's trace\n{run}"
+    );
     assert_eq!(child["hop"], "1", "{run}");
     let edge = &child["delegation"];
     let baggage = &headers["baggage"];
-    assert!(baggage.contains(&format!("caracal.delegation_edge={edge}")), "{run}");
+    assert!(
+        baggage.contains(&format!("caracal.delegation_edge={edge}")),
+        "{run}"
+    );
     assert!(baggage.contains("caracal.hop=1"), "{run}");
     let claims = verify(headers["authorization"].strip_prefix("Bearer ").unwrap());
     assert_eq!(claims["did"], edge.as_str());
@@ -98,10 +127,18 @@ async fn wire_format_is_byte_exact() {
     assert_eq!(parts.len(), 4, "{traceparent}");
     assert_eq!(parts[0], "00");
     assert_eq!(parts[1], context["trace"]);
-    assert!(parts[2].len() == 16 && parts[2].chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    assert!(
+        parts[2].len() == 16
+            && parts[2]
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+    );
     assert_eq!(parts[3], "01");
     assert_eq!(
         headers["baggage"],
-        format!("caracal.agent_session={},caracal.hop=0,caracal.session=local%2Fdefault", context["session"]),
+        format!(
+            "caracal.agent_session={},caracal.hop=0,caracal.session=local%2Fdefault",
+            context["session"]
+        ),
     );
 }

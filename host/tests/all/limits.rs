@@ -9,7 +9,10 @@ async fn ten_levels_are_allowed_and_the_eleventh_is_refused() {
     for level in 1..=10 {
         run.step(&format!("level-{level}")).ok();
     }
-    assert!(run.step("level-11").refused("limit").contains("depth"), "{run}");
+    assert!(
+        run.step("level-11").refused("limit").contains("depth"),
+        "{run}"
+    );
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 
 mod cli;
 mod config;
+mod examples;
 mod guards;
 mod headers;
 mod limits;

@@ -15,7 +15,12 @@ pub fn cache_dir() -> PathBuf {
 /// The host shared by the tests of this binary (embedded defaults).
 pub fn host() -> &'static AgentHost {
     static HOST: OnceLock<AgentHost> = OnceLock::new();
-    HOST.get_or_init(|| AgentHost::builder().cache_dir(Some(cache_dir())).build().expect("host builds"))
+    HOST.get_or_init(|| {
+        AgentHost::builder()
+            .cache_dir(Some(cache_dir()))
+            .build()
+            .expect("host builds")
+    })
 }
 
 fn component(path: &str) -> Component {
@@ -23,7 +28,12 @@ fn component(path: &str) -> Component {
     let mut loaded = LOADED.get_or_init(Default::default).lock().unwrap();
     loaded
         .entry(path.to_string())
-        .or_insert_with(|| host().load(Path::new(path), || {}).expect("test program loads").0)
+        .or_insert_with(|| {
+            host()
+                .load(Path::new(path), || {})
+                .expect("test program loads")
+                .0
+        })
         .clone()
 }
 
@@ -51,7 +61,11 @@ impl Run {
 
 impl std::fmt::Display for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit code {}\n--- stdout\n{}--- stderr\n{}", self.exit_code, self.stdout, self.stderr)
+        write!(
+            f,
+            "exit code {}\n--- stdout\n{}--- stderr\n{}",
+            self.exit_code, self.stdout, self.stderr
+        )
     }
 }
 
@@ -68,7 +82,10 @@ impl Step {
             ("ok", detail) => Step::Ok(detail.to_string()),
             ("err", detail) => {
                 let (kind, message) = detail.split_once(' ').unwrap_or((detail, ""));
-                Step::Err { kind: kind.into(), message: message.into() }
+                Step::Err {
+                    kind: kind.into(),
+                    message: message.into(),
+                }
             }
             _ => panic!("malformed RESULT line: {rest}"),
         }
@@ -96,8 +113,15 @@ impl Step {
 /// Runs a compiled guest under the shared host, capturing its output.
 pub async fn run(path: &str, args: &[&str]) -> Run {
     let component = component(path);
-    let options = RunOptions { args: args.iter().map(|a| a.to_string()).collect(), capture_output: true };
-    let RunOutcome { exit_code, stdout, stderr } = host().run(&component, options).await.expect("agent runs");
+    let options = RunOptions {
+        args: args.iter().map(|a| a.to_string()).collect(),
+        capture_output: true,
+    };
+    let RunOutcome {
+        exit_code,
+        stdout,
+        stderr,
+    } = host().run(&component, options).await.expect("agent runs");
     let run = Run {
         exit_code,
         stdout: String::from_utf8_lossy(&stdout).into_owned(),

@@ -1,1 +1,16 @@
+//! Paths of the guest programs, built to `wasm32-wasip2` components by this
+//! crate's `build.rs` (a nested `cargo build --release` with its own target
+//! dir under `OUT_DIR`).
+//!
+//! One constant per program, named after its bin in upper snake case:
+//! `HELLO_AGENT` and `NARROWED_CHILD` (the examples), and `NARROWING`,
+//! `LIMITS`, `ROOT_HEADERS`, `GUARD_DROP` and `BENCH` (the test programs in
+//! `host/test-programs/src/bin`); plus `BENCH_WIT`, the directory of the
+//! `caracal:bench` WIT package that `BENCH` imports, and `WIT_DIR`, the
+//! `caracal:agent` WIT package. A new bin gets its constant automatically.
+//!
+//! ```no_run
+//! let wasm = std::fs::read(test_programs_artifacts::HELLO_AGENT).unwrap();
+//! ```
 
+include!(concat!(env!("OUT_DIR"), "/gen.rs"));

@@ -1,0 +1,3 @@
+//! Integration tests of `caracal-envelope` through its public API only.
+
+mod interop;

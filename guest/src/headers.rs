@@ -1,0 +1,289 @@
+//! [`Headers`]: a context projected into outbound HTTP headers (the WIT
+//! `caracal:agent/types.headers` list).
+
+use std::fmt;
+use std::iter::FusedIterator;
+use std::slice;
+use std::vec;
+
+/// Outbound HTTP headers projected from a context: `authorization`
+/// (a host-minted bearer naming the session, never an upstream credential),
+/// `traceparent`, `tracestate` when the context has one, and `baggage`.
+///
+/// The (lowercase name, value) pairs keep the host's order. `Debug` redacts the
+/// `authorization` value; [`get`](Headers::get) and iteration do not.
+///
+/// # Example
+///
+/// ```no_run
+/// let session = caracal::Caracal::new().spawn().start()?;
+/// let headers = session.headers()?;
+/// let traceparent = headers.get("Traceparent").expect("the host always sends one");
+/// for (name, value) in &headers {
+///     println!("{name}: {value}");
+/// }
+/// # Ok::<(), caracal::Error>(())
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Headers {
+    entries: Vec<(String, String)>,
+}
+
+impl Headers {
+    pub(crate) fn from_wit(entries: Vec<(String, String)>) -> Headers {
+        Headers { entries }
+    }
+
+    /// The value of the first header named `name` (ASCII case-insensitive).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let headers = caracal::Caracal::new().spawn().start()?.headers()?;
+    /// let bearer = headers.get("authorization").and_then(|v| v.strip_prefix("Bearer "));
+    /// # Ok::<(), caracal::Error>(())
+    /// ```
+    pub fn get(&self, name: impl AsRef<str>) -> Option<&str> {
+        let name = name.as_ref();
+        self.entries
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Iterates over the `(name, value)` pairs in the host's order.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let headers = caracal::Caracal::new().spawn().start()?.headers()?;
+    /// let names: Vec<&str> = headers.iter().map(|(name, _)| name).collect();
+    /// # Ok::<(), caracal::Error>(())
+    /// ```
+    pub fn iter(&self) -> HeadersIter<'_> {
+        HeadersIter {
+            inner: self.entries.iter(),
+        }
+    }
+
+    /// The number of headers.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let headers = caracal::Caracal::new().spawn().start()?.headers()?;
+    /// assert!(headers.len() >= 3);
+    /// # Ok::<(), caracal::Error>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no headers at all.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert!(caracal::Headers::default().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl fmt::Debug for Headers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.entries.iter().map(|(name, value)| {
+                let value = if name.eq_ignore_ascii_case("authorization") {
+                    "<redacted>"
+                } else {
+                    value.as_str()
+                };
+                (name.as_str(), value)
+            }))
+            .finish()
+    }
+}
+
+impl IntoIterator for Headers {
+    type Item = (String, String);
+    type IntoIter = vec::IntoIter<(String, String)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Headers {
+    type Item = (&'a str, &'a str);
+    type IntoIter = HeadersIter<'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// An iterator over `(name, value)` pairs of [`Headers`], from
+/// [`Headers::iter`].
+///
+/// # Example
+///
+/// ```
+/// let headers = caracal::Headers::default();
+/// let mut iter: caracal::HeadersIter<'_> = headers.iter();
+/// assert_eq!(iter.next(), None);
+/// ```
+#[derive(Clone, Debug)]
+pub struct HeadersIter<'a> {
+    inner: slice::Iter<'a, (String, String)>,
+}
+
+impl<'a> Iterator for HeadersIter<'a> {
+    type Item = (&'a str, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.inner.next().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for HeadersIter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.inner
+            .next_back()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+}
+
+impl ExactSizeIterator for HeadersIter<'_> {}
+
+impl FusedIterator for HeadersIter<'_> {}
+
+#[cfg(feature = "http")]
+mod http_impls {
+    use http::{HeaderMap, HeaderName, HeaderValue};
+
+    use super::Headers;
+
+    impl Headers {
+        /// Writes these headers into `map`, replacing any values `map`
+        /// already has under the same names (so a stale `authorization` or
+        /// `baggage` never survives next to the fresh one). A header the
+        /// `http` crate cannot represent is skipped; the host never sends one.
+        ///
+        /// Requires the `http` feature (on by default).
+        ///
+        /// # Example
+        ///
+        /// ```no_run
+        /// let session = caracal::Caracal::new().spawn().start()?;
+        /// let mut request = http::Request::get("https://api.example.com/tickets").body(())?;
+        /// session.headers()?.apply(request.headers_mut());
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
+        pub fn apply(&self, map: &mut HeaderMap) {
+            let mut replaced: Vec<HeaderName> = Vec::with_capacity(self.entries.len());
+            for (name, value) in &self.entries {
+                let (Ok(name), Ok(value)) = (
+                    HeaderName::from_bytes(name.as_bytes()),
+                    HeaderValue::from_str(value),
+                ) else {
+                    continue;
+                };
+                if replaced.contains(&name) {
+                    map.append(name, value);
+                } else {
+                    map.insert(name.clone(), value);
+                    replaced.push(name);
+                }
+            }
+        }
+    }
+
+    /// Requires the `http` feature (on by default).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let session = caracal::Caracal::new().spawn().start()?;
+    /// let map = http::HeaderMap::from(session.headers()?);
+    /// assert!(map.contains_key(http::header::AUTHORIZATION));
+    /// # Ok::<(), caracal::Error>(())
+    /// ```
+    impl From<Headers> for HeaderMap {
+        fn from(headers: Headers) -> HeaderMap {
+            let mut map = HeaderMap::with_capacity(headers.len());
+            headers.apply(&mut map);
+            map
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn apply_replaces_existing_values_and_keeps_repeats() {
+            let headers = Headers::from_wit(vec![
+                ("authorization".into(), "Bearer fresh".into()),
+                ("baggage".into(), "a=1".into()),
+                ("baggage".into(), "b=2".into()),
+                ("bad name".into(), "x".into()),
+            ]);
+            let mut map = HeaderMap::new();
+            map.insert("authorization", HeaderValue::from_static("Bearer stale"));
+            map.insert("accept", HeaderValue::from_static("*/*"));
+            headers.apply(&mut map);
+            assert_eq!(map["authorization"], "Bearer fresh");
+            let baggage: Vec<_> = map.get_all("baggage").iter().collect();
+            assert_eq!(baggage, ["a=1", "b=2"]);
+            assert_eq!(map["accept"], "*/*");
+            assert_eq!(map.len(), 4);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Headers {
+        Headers::from_wit(vec![
+            ("authorization".into(), "Bearer secret".into()),
+            (
+                "traceparent".into(),
+                "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".into(),
+            ),
+        ])
+    }
+
+    #[test]
+    fn get_is_case_insensitive() {
+        let headers = sample();
+        assert_eq!(headers.get("TraceParent"), headers.get("traceparent"));
+        assert_eq!(headers.get("missing"), None);
+        assert_eq!(headers.len(), 2);
+        assert!(!headers.is_empty());
+    }
+
+    #[test]
+    fn iteration_keeps_order() {
+        let headers = sample();
+        let names: Vec<_> = headers.iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["authorization", "traceparent"]);
+        assert_eq!(headers.iter().next_back().unwrap().0, "traceparent");
+        let owned: Vec<(String, String)> = headers.into_iter().collect();
+        assert_eq!(owned.len(), 2);
+    }
+
+    #[test]
+    fn debug_redacts_the_bearer() {
+        let text = format!("{:?}", sample());
+        assert!(!text.contains("secret"), "{text}");
+        assert!(text.contains("<redacted>"));
+    }
+}

@@ -1,0 +1,342 @@
+//! The [`Engine`]: the store of contexts and delegation edges behind the
+//! `caracal:agent/sessions` interface (spawn, spawn-service, heartbeat,
+//! close, context).
+
+use std::fmt;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use crate::clock::Clock;
+use crate::error::{AuthorityError, denied, invalid, limit};
+use crate::grant::{Authority, Grant};
+use crate::limits::{DEFAULT_LEASE_MS, DEFAULT_TTL_SECONDS, MAX_DEPTH, MAX_LIVE_CHILDREN};
+use crate::rules;
+use crate::session::{Lease, Lifecycle, SessionId, SessionStatus, SessionView, SpawnRequest};
+use crate::tree::{Health, LeaseState, Node, Tree};
+
+/// Where the engine's sessions live and how long they last by default.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EngineConfig {
+    /// The zone every session belongs to (default `local`).
+    pub zone_id: String,
+    /// The application whose authority roots carry (default `default`).
+    pub application_id: String,
+    /// Task TTL when a spawn sets none (default 3600; clamped to 1..=86400).
+    pub default_ttl_seconds: u32,
+    /// Service lease length in ms (default 30 000; 0 is treated as 1).
+    pub lease_ms: u64,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            zone_id: "local".to_owned(),
+            application_id: "default".to_owned(),
+            default_ttl_seconds: DEFAULT_TTL_SECONDS,
+            lease_ms: DEFAULT_LEASE_MS,
+        }
+    }
+}
+
+/// The store of roots, sessions and their authority. All methods take
+/// `&self`; one lock guards the tree, so a spawn's checks and insert are
+/// atomic.
+pub struct Engine {
+    config: EngineConfig,
+    clock: Arc<dyn Clock>,
+    tree: RwLock<Tree>,
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.config)
+            .field("clock", &self.clock)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// An empty engine reading time from `clock`.
+    pub fn new(config: EngineConfig, clock: Arc<dyn Clock>) -> Engine {
+        Engine {
+            config,
+            clock,
+            tree: RwLock::new(Tree::default()),
+        }
+    }
+
+    /// The configuration the engine was built with.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// The clock the engine reads.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    // A panic while the lock is held leaves the tree consistent (every
+    // mutation is a plain field write), so a poisoned lock is recovered.
+    fn read(&self) -> RwLockReadGuard<'_, Tree> {
+        self.tree.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Tree> {
+        self.tree.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// One root context per running component: depth 0, all scopes, no
+    /// expiry, fresh random trace id.
+    pub fn open_root(&self) -> SessionId {
+        let id = SessionId::generate();
+        let node = Node {
+            id: id.clone(),
+            parent: None,
+            children: Vec::new(),
+            lifecycle: None,
+            status: SessionStatus::Active,
+            labels: Vec::new(),
+            trace_id: new_trace_id(),
+            depth: 0,
+            expires_at_ms: None,
+            end_ms: None,
+            leased: false,
+            lease: None,
+            authority: Some(Authority::root()),
+            created_at_ms: self.clock.now_ms(),
+        };
+        self.write().insert(node);
+        id
+    }
+
+    /// Retire a root (or any session) and all its descendants; idempotent,
+    /// and a no-op for an unknown id.
+    pub fn close_root(&self, root: &SessionId) {
+        let mut tree = self.write();
+        if let Some(idx) = tree.find(root) {
+            tree.terminate(idx);
+        }
+    }
+
+    /// Spawns a child of `parent`, enforcing the limits and the narrowing
+    /// rules (DESIGN §3); returns the child's view.
+    pub fn spawn(
+        &self,
+        parent: &SessionId,
+        request: SpawnRequest,
+    ) -> Result<SessionView, AuthorityError> {
+        let SpawnRequest {
+            lifecycle,
+            labels,
+            grant,
+            ttl_seconds,
+        } = request;
+        let labels = rules::normalize_labels(labels)?;
+        let ttl = rules::session_ttl(lifecycle, ttl_seconds, self.config.default_ttl_seconds)?;
+
+        let mut tree = self.write();
+        let now = self.clock.now_ms();
+        let p = tree.find(parent).ok_or_else(|| not_found(parent))?;
+        tree.settle(p, now)?;
+
+        let depth = tree.node(p).depth + 1;
+        if depth > MAX_DEPTH {
+            return Err(limit(format!(
+                "a child of `{parent}` would be at depth {depth}; the maximum is {MAX_DEPTH}"
+            )));
+        }
+        tree.sweep_children(p, now);
+        if tree.node(p).children.len() >= MAX_LIVE_CHILDREN {
+            return Err(limit(format!(
+                "session `{parent}` already has {MAX_LIVE_CHILDREN} live children"
+            )));
+        }
+
+        let parent_node = tree.node(p);
+        // A child never outlives its parent: a task's expiry is clamped to
+        // the parent's end, and a service ends with its nearest expiring
+        // ancestor.
+        let expires_at_ms = ttl.map(|ttl| {
+            let own = now.saturating_add(u64::from(ttl) * 1000);
+            parent_node.end_ms.map_or(own, |end| own.min(end))
+        });
+        let end_ms = rules::earliest(expires_at_ms, parent_node.end_ms);
+        let authority = match grant {
+            Grant::Inherit => parent_node.authority.clone(),
+            Grant::None => None,
+            Grant::Narrow(g) => {
+                let from = parent_node.authority.as_ref().ok_or_else(|| {
+                    denied(format!(
+                        "session `{parent}` holds no authority to narrow (it was spawned with grant none)"
+                    ))
+                })?;
+                Some(rules::narrow(from, &g, new_edge_id(), now, end_ms)?)
+            }
+        };
+        let lease = (lifecycle == Lifecycle::Service).then(|| LeaseState {
+            deadline_ms: now.saturating_add(self.lease_ms()),
+            generation: 1,
+        });
+        let node = Node {
+            id: SessionId::generate(),
+            parent: Some(p),
+            children: Vec::new(),
+            lifecycle: Some(lifecycle),
+            status: SessionStatus::Active,
+            labels,
+            trace_id: parent_node.trace_id,
+            depth,
+            expires_at_ms,
+            end_ms,
+            leased: parent_node.leased || lifecycle == Lifecycle::Service,
+            lease,
+            authority,
+            created_at_ms: now,
+        };
+        let idx = tree.insert(node);
+        Ok(tree.view(idx, &self.config))
+    }
+
+    /// Retire a session and its descendants (Terminated). Closing an already
+    /// terminated (or expired) one => Gone. Closing a root => Invalid.
+    pub fn close(&self, id: &SessionId) -> Result<(), AuthorityError> {
+        let mut tree = self.write();
+        let now = self.clock.now_ms();
+        let idx = tree.find(id).ok_or_else(|| not_found(id))?;
+        if tree.node(idx).parent.is_none() {
+            return Err(invalid(format!(
+                "`{id}` is a root context; it is retired with its component"
+            )));
+        }
+        match tree.health(idx, now) {
+            health @ (Health::Terminated | Health::Expired(_)) => {
+                tree.apply(health);
+                tree.outcome(idx, health)
+            }
+            Health::Live | Health::Suspended | Health::Lapsed(_) => {
+                tree.terminate(idx);
+                Ok(())
+            }
+        }
+    }
+
+    /// Renew a service lease from now (deadline = now + lease_ms). Task or
+    /// root => Invalid; unknown => NotFound; terminated/suspended => Gone;
+    /// `generation` != current => Denied; lease already lapsed => the
+    /// session and its subtree become Suspended and the call returns Gone.
+    pub fn heartbeat(&self, id: &SessionId, generation: u64) -> Result<Lease, AuthorityError> {
+        let mut tree = self.write();
+        let now = self.clock.now_ms();
+        let idx = tree.find(id).ok_or_else(|| not_found(id))?;
+        let Some(current) = tree.node(idx).lease else {
+            return Err(invalid(format!(
+                "session `{id}` is not a service: only services heartbeat"
+            )));
+        };
+        let health = tree.health(idx, now);
+        // Fencing: a stale holder of a not-yet-retired session is refused
+        // before the lapse check; a retired session is Gone to anyone.
+        if generation != current.generation && matches!(health, Health::Live | Health::Lapsed(_)) {
+            return Err(denied(format!(
+                "stale lease generation {generation} for session `{id}` (current {})",
+                current.generation
+            )));
+        }
+        tree.apply(health);
+        tree.outcome(idx, health)?;
+        let deadline_ms = now.saturating_add(self.lease_ms());
+        let node = tree.node_mut(idx);
+        node.lease = Some(LeaseState {
+            deadline_ms,
+            generation: current.generation,
+        });
+        Ok(Lease {
+            deadline_ms,
+            generation: current.generation,
+            status: node.status,
+        })
+    }
+
+    /// Fast liveness check for hot paths: Ok if active and not expired. A
+    /// task past its expiry is terminated with its descendants and a service
+    /// whose lease lapsed is suspended with its subtree (both => Gone);
+    /// terminated => Gone; unknown => NotFound. One map lookup and no
+    /// allocation on success.
+    pub fn check_live(&self, id: &SessionId) -> Result<(), AuthorityError> {
+        let now = self.clock.now_ms();
+        {
+            let tree = self.read();
+            let idx = tree.find(id).ok_or_else(|| not_found(id))?;
+            match tree.health(idx, now) {
+                Health::Live => return Ok(()),
+                health @ (Health::Terminated | Health::Suspended) => {
+                    return tree.outcome(idx, health);
+                }
+                Health::Expired(_) | Health::Lapsed(_) => {}
+            }
+        }
+        // Something must be swept: retake the lock for writing and settle
+        // again, as the tree may have moved in between.
+        let mut tree = self.write();
+        let idx = tree.find(id).ok_or_else(|| not_found(id))?;
+        tree.settle(idx, now)
+    }
+
+    /// A snapshot of a context, with lazy expiry and lease loss applied.
+    /// Terminated sessions stay queryable.
+    pub fn view(&self, id: &SessionId) -> Result<SessionView, AuthorityError> {
+        let now = self.clock.now_ms();
+        {
+            let tree = self.read();
+            let idx = tree.find(id).ok_or_else(|| not_found(id))?;
+            if let Health::Live | Health::Terminated | Health::Suspended = tree.health(idx, now) {
+                return Ok(tree.view(idx, &self.config));
+            }
+        }
+        let mut tree = self.write();
+        let idx = tree.find(id).ok_or_else(|| not_found(id))?;
+        // The view reports the swept status; the liveness result is not
+        // wanted here.
+        let _ = tree.settle(idx, now);
+        Ok(tree.view(idx, &self.config))
+    }
+
+    /// Live (active or suspended, not expired) children of `id`; 0 for an
+    /// unknown id.
+    pub fn live_children(&self, id: &SessionId) -> usize {
+        let now = self.clock.now_ms();
+        let tree = self.read();
+        tree.find(id).map_or(0, |idx| tree.live_children(idx, now))
+    }
+
+    /// Live (active or suspended, not expired) non-root sessions.
+    pub fn live_count(&self) -> usize {
+        let now = self.clock.now_ms();
+        self.read().live_count(now)
+    }
+
+    fn lease_ms(&self) -> u64 {
+        self.config.lease_ms.max(1)
+    }
+}
+
+fn not_found(id: &SessionId) -> AuthorityError {
+    AuthorityError::NotFound(format!("no session `{id}`"))
+}
+
+fn new_edge_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// A random, non-zero W3C trace id.
+fn new_trace_id() -> [u8; 16] {
+    let mut id = [0u8; 16];
+    if getrandom::fill(&mut id).is_err() {
+        // No OS randomness: a UUIDv7 still gives 74 random-ish bits.
+        id = *uuid::Uuid::now_v7().as_bytes();
+    }
+    if id == [0; 16] {
+        id[15] = 1;
+    }
+    id
+}

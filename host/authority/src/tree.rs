@@ -1,0 +1,261 @@
+//! The in-memory session tree behind [`Engine`](crate::Engine): nodes in a
+//! slab indexed by id, lazy expiry and lease checks, and subtree cascades.
+//!
+//! Invariants: a node's `children` lists only its non-terminated children; a
+//! terminated node's whole subtree is terminated; a suspended node's whole
+//! subtree is suspended or terminated; no child is added under a node that is
+//! not live. Nodes are never removed (terminated ids stay queryable).
+
+use std::collections::HashMap;
+
+use crate::engine::EngineConfig;
+use crate::error::{AuthorityError, gone};
+use crate::grant::Authority;
+use crate::session::{Lease, Lifecycle, SessionId, SessionStatus, SessionView};
+
+/// A service lease as the engine keeps it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LeaseState {
+    pub(crate) deadline_ms: u64,
+    pub(crate) generation: u64,
+}
+
+/// One context: a root or a session.
+#[derive(Debug)]
+pub(crate) struct Node {
+    pub(crate) id: SessionId,
+    pub(crate) parent: Option<usize>,
+    pub(crate) children: Vec<usize>,
+    pub(crate) lifecycle: Option<Lifecycle>,
+    pub(crate) status: SessionStatus,
+    pub(crate) labels: Vec<String>,
+    pub(crate) trace_id: [u8; 16],
+    pub(crate) depth: u32,
+    /// The task's own expiry (`None` for roots and services).
+    pub(crate) expires_at_ms: Option<u64>,
+    /// When the node ends at the latest: its own expiry, else the nearest
+    /// ancestor's. Equal to or earlier than every ancestor's.
+    pub(crate) end_ms: Option<u64>,
+    /// Whether the node or an ancestor is a service (lease checks needed).
+    pub(crate) leased: bool,
+    pub(crate) lease: Option<LeaseState>,
+    pub(crate) authority: Option<Authority>,
+    pub(crate) created_at_ms: u64,
+}
+
+/// A node's liveness at some instant, before lazy effects are applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Health {
+    Live,
+    Terminated,
+    Suspended,
+    /// The node's life ended; the payload is the topmost expired node, whose
+    /// subtree is to be terminated.
+    Expired(usize),
+    /// A lease on the node or an ancestor lapsed; the payload is the topmost
+    /// lapsed service, whose subtree is to be suspended.
+    Lapsed(usize),
+}
+
+/// All contexts of one engine.
+#[derive(Debug, Default)]
+pub(crate) struct Tree {
+    nodes: Vec<Node>,
+    index: HashMap<SessionId, usize>,
+}
+
+impl Tree {
+    pub(crate) fn find(&self, id: &SessionId) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    pub(crate) fn node(&self, idx: usize) -> &Node {
+        &self.nodes[idx]
+    }
+
+    pub(crate) fn node_mut(&mut self, idx: usize) -> &mut Node {
+        &mut self.nodes[idx]
+    }
+
+    /// Adds a node and links it under its parent.
+    pub(crate) fn insert(&mut self, node: Node) -> usize {
+        let idx = self.nodes.len();
+        if let Some(parent) = node.parent {
+            self.nodes[parent].children.push(idx);
+        }
+        self.index.insert(node.id.clone(), idx);
+        self.nodes.push(node);
+        idx
+    }
+
+    /// Liveness at `now_ms`; allocation-free.
+    pub(crate) fn health(&self, idx: usize, now_ms: u64) -> Health {
+        let node = &self.nodes[idx];
+        if node.status == SessionStatus::Terminated {
+            return Health::Terminated;
+        }
+        if ended(node, now_ms) {
+            // `end_ms` never increases down the tree, so the expired nodes
+            // form an unbroken chain upwards from this one.
+            let mut top = idx;
+            while let Some(up) = self.nodes[top].parent {
+                if !ended(&self.nodes[up], now_ms) {
+                    break;
+                }
+                top = up;
+            }
+            return Health::Expired(top);
+        }
+        if node.status == SessionStatus::Suspended {
+            return Health::Suspended;
+        }
+        if node.leased {
+            let mut lapsed = None;
+            let mut at = Some(idx);
+            while let Some(i) = at {
+                let n = &self.nodes[i];
+                if n.lease.is_some_and(|l| now_ms >= l.deadline_ms) {
+                    lapsed = Some(i);
+                }
+                if !n.leased {
+                    break;
+                }
+                at = n.parent;
+            }
+            if let Some(top) = lapsed {
+                return Health::Lapsed(top);
+            }
+        }
+        Health::Live
+    }
+
+    /// Applies lazy expiry and lease loss to `idx` and reports whether it is
+    /// live: `Ok` if so, else `Gone`.
+    pub(crate) fn settle(&mut self, idx: usize, now_ms: u64) -> Result<(), AuthorityError> {
+        let health = self.health(idx, now_ms);
+        self.apply(health);
+        self.outcome(idx, health)
+    }
+
+    /// Carries out the effect a [`Health`] calls for, if any.
+    pub(crate) fn apply(&mut self, health: Health) {
+        match health {
+            Health::Expired(top) => self.terminate(top),
+            Health::Lapsed(top) => self.suspend(top),
+            Health::Live | Health::Terminated | Health::Suspended => {}
+        }
+    }
+
+    /// The result [`Tree::settle`] reports for `health`.
+    pub(crate) fn outcome(&self, idx: usize, health: Health) -> Result<(), AuthorityError> {
+        let id = &self.nodes[idx].id;
+        match health {
+            Health::Live => Ok(()),
+            Health::Terminated => Err(gone(format!("session `{id}` is terminated"))),
+            Health::Suspended => Err(gone(format!("session `{id}` is suspended"))),
+            Health::Expired(top) if top == idx => Err(gone(format!("session `{id}` has expired"))),
+            Health::Expired(top) => Err(gone(format!(
+                "session `{id}` ended with its expired ancestor `{}`",
+                self.nodes[top].id
+            ))),
+            Health::Lapsed(top) if top == idx => Err(gone(format!(
+                "session `{id}` is suspended: its lease lapsed"
+            ))),
+            Health::Lapsed(top) => Err(gone(format!(
+                "session `{id}` is suspended: the lease of its ancestor `{}` lapsed",
+                self.nodes[top].id
+            ))),
+        }
+    }
+
+    /// Terminates `top` and its whole subtree, unlinking `top` from its
+    /// parent.
+    pub(crate) fn terminate(&mut self, top: usize) {
+        if self.nodes[top].status == SessionStatus::Terminated {
+            return;
+        }
+        if let Some(parent) = self.nodes[top].parent {
+            self.nodes[parent].children.retain(|&c| c != top);
+        }
+        let mut stack = vec![top];
+        while let Some(i) = stack.pop() {
+            let node = &mut self.nodes[i];
+            node.status = SessionStatus::Terminated;
+            stack.append(&mut node.children);
+        }
+    }
+
+    /// Suspends `top` and every active node of its subtree.
+    pub(crate) fn suspend(&mut self, top: usize) {
+        let mut stack = vec![top];
+        while let Some(i) = stack.pop() {
+            let node = &mut self.nodes[i];
+            if node.status == SessionStatus::Active {
+                node.status = SessionStatus::Suspended;
+            }
+            stack.extend_from_slice(&node.children);
+        }
+    }
+
+    /// Terminates the children of `idx` whose life has ended.
+    pub(crate) fn sweep_children(&mut self, idx: usize, now_ms: u64) {
+        let expired: Vec<usize> = self.nodes[idx]
+            .children
+            .iter()
+            .copied()
+            .filter(|&c| ended(&self.nodes[c], now_ms))
+            .collect();
+        for child in expired {
+            self.terminate(child);
+        }
+    }
+
+    /// Children of `idx` that are live (active or suspended) at `now_ms`.
+    pub(crate) fn live_children(&self, idx: usize, now_ms: u64) -> usize {
+        self.nodes[idx]
+            .children
+            .iter()
+            .filter(|&&c| !ended(&self.nodes[c], now_ms))
+            .count()
+    }
+
+    /// Non-root nodes that are live (active or suspended) at `now_ms`.
+    pub(crate) fn live_count(&self, now_ms: u64) -> usize {
+        self.nodes
+            .iter()
+            .filter(|n| {
+                n.parent.is_some() && n.status != SessionStatus::Terminated && !ended(n, now_ms)
+            })
+            .count()
+    }
+
+    /// A snapshot of `idx` as it stands (apply lazy effects first).
+    pub(crate) fn view(&self, idx: usize, config: &EngineConfig) -> SessionView {
+        let node = &self.nodes[idx];
+        SessionView {
+            id: node.id.clone(),
+            zone_id: config.zone_id.clone(),
+            application_id: config.application_id.clone(),
+            parent: node.parent.map(|p| self.nodes[p].id.clone()),
+            is_root: node.parent.is_none(),
+            lifecycle: node.lifecycle,
+            status: node.status,
+            labels: node.labels.clone(),
+            trace_id: node.trace_id,
+            depth: node.depth,
+            expires_at_ms: node.expires_at_ms,
+            lease: node.lease.map(|l| Lease {
+                deadline_ms: l.deadline_ms,
+                generation: l.generation,
+                status: node.status,
+            }),
+            authority: node.authority.clone(),
+            created_at_ms: node.created_at_ms,
+        }
+    }
+}
+
+/// Whether a node's life (its own or an ancestor's expiry) is over.
+fn ended(node: &Node, now_ms: u64) -> bool {
+    node.end_ms.is_some_and(|end| now_ms >= end)
+}

@@ -1,0 +1,82 @@
+//! Depth and live-children limits.
+
+use caracal_authority::{MAX_DEPTH, MAX_LIVE_CHILDREN, SessionStatus, SpawnRequest};
+
+use crate::{Fixture, kind};
+
+#[test]
+fn ten_levels_allowed_eleventh_refused() {
+    let f = Fixture::new();
+    let mut parent = f.root.clone();
+    for depth in 1..=MAX_DEPTH {
+        let child = f.task(&parent);
+        assert_eq!(child.depth, depth);
+        parent = child.id;
+    }
+    assert_eq!(kind(f.engine.spawn(&parent, SpawnRequest::task())), "limit");
+    // A service is no exception.
+    assert_eq!(
+        kind(f.engine.spawn(&parent, SpawnRequest::service())),
+        "limit"
+    );
+}
+
+#[test]
+fn ten_children_allowed_eleventh_refused_then_allowed_after_close() {
+    let f = Fixture::new();
+    let parent = f.task(&f.root).id;
+    let children: Vec<_> = (0..MAX_LIVE_CHILDREN).map(|_| f.task(&parent).id).collect();
+    assert_eq!(f.engine.live_children(&parent), MAX_LIVE_CHILDREN);
+    assert_eq!(kind(f.engine.spawn(&parent, SpawnRequest::task())), "limit");
+
+    f.engine.close(&children[3]).unwrap();
+    assert_eq!(f.engine.live_children(&parent), MAX_LIVE_CHILDREN - 1);
+    f.task(&parent);
+    assert_eq!(kind(f.engine.spawn(&parent, SpawnRequest::task())), "limit");
+}
+
+#[test]
+fn expired_children_free_their_slots() {
+    let f = Fixture::new();
+    let parent = f.task(&f.root).id;
+    for _ in 0..MAX_LIVE_CHILDREN {
+        f.spawn(&parent, SpawnRequest::task().with_ttl_seconds(10));
+    }
+    assert_eq!(kind(f.engine.spawn(&parent, SpawnRequest::task())), "limit");
+    f.advance_secs(10);
+    assert_eq!(f.engine.live_children(&parent), 0);
+    f.task(&parent);
+}
+
+#[test]
+fn suspended_children_still_count_as_live() {
+    let f = Fixture::new();
+    let parent = f.task(&f.root).id;
+    let services: Vec<_> = (0..MAX_LIVE_CHILDREN)
+        .map(|_| f.spawn(&parent, SpawnRequest::service()).id)
+        .collect();
+    f.advance_secs(31);
+    assert_eq!(kind(f.engine.check_live(&services[0])), "gone");
+    assert_eq!(
+        f.engine.view(&services[0]).unwrap().status,
+        SessionStatus::Suspended
+    );
+    assert_eq!(f.engine.live_children(&parent), MAX_LIVE_CHILDREN);
+    assert_eq!(kind(f.engine.spawn(&parent, SpawnRequest::task())), "limit");
+}
+
+#[test]
+fn live_count_counts_live_non_root_sessions() {
+    let f = Fixture::new();
+    assert_eq!(f.engine.live_count(), 0);
+    let a = f.task(&f.root).id;
+    let b = f.task(&a).id;
+    f.task(&b);
+    let other_root = f.engine.open_root();
+    f.task(&other_root);
+    assert_eq!(f.engine.live_count(), 4);
+    f.engine.close(&b).unwrap();
+    assert_eq!(f.engine.live_count(), 2);
+    f.engine.close_root(&other_root);
+    assert_eq!(f.engine.live_count(), 1);
+}
