@@ -39,7 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .enable_all()
         .build()?;
 
-    let mut measure = |kind: &str| -> Result<f64, Box<dyn std::error::Error>> {
+    let measure = |kind: &str| -> Result<f64, Box<dyn std::error::Error>> {
         let mut samples = Vec::with_capacity(SAMPLES);
         for sample in 0..=SAMPLES {
             let options = RunOptions {

@@ -62,10 +62,10 @@ impl ComponentCache {
         on_compile: impl FnOnce(),
     ) -> Result<(Component, CacheOutcome), HostError> {
         let entry = self.dir.join(format!("{}.cwasm", key(engine, bytes)));
-        if entry.is_file() {
-            if let Some(component) = deserialize(engine, &entry) {
-                return Ok((component, CacheOutcome::Hit));
-            }
+        if entry.is_file()
+            && let Some(component) = deserialize(engine, &entry)
+        {
+            return Ok((component, CacheOutcome::Hit));
         }
         on_compile();
         let component = compile(engine, path, bytes)?;
