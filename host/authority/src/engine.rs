@@ -1,6 +1,8 @@
 //! The [`Engine`]: the store of contexts and delegation edges behind the
 //! `caracal:agent/sessions` interface (spawn, spawn-service, heartbeat,
-//! close, context).
+//! close, context). Lease operations and sweeping are in [`leases`].
+
+mod leases;
 
 use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -10,7 +12,7 @@ use crate::error::{AuthorityError, denied, invalid, limit};
 use crate::grant::{Authority, Grant};
 use crate::limits::{DEFAULT_LEASE_MS, DEFAULT_TTL_SECONDS, MAX_DEPTH, MAX_LIVE_CHILDREN};
 use crate::rules;
-use crate::session::{Lease, Lifecycle, SessionId, SessionStatus, SessionView, SpawnRequest};
+use crate::session::{Lifecycle, SessionId, SessionStatus, SessionView, SpawnRequest};
 use crate::tree::{Health, LeaseState, Node, Tree};
 
 /// Where the engine's sessions live and how long they last by default.
@@ -198,8 +200,15 @@ impl Engine {
     }
 
     /// Retire a session and its descendants (Terminated). Closing an already
-    /// terminated (or expired) one => Gone. Closing a root => Invalid.
+    /// terminated (or expired) one => Gone. Closing a root => Invalid. Not
+    /// fenced: see [`Engine::close_fenced`] for a lease holder's close.
     pub fn close(&self, id: &SessionId) -> Result<(), AuthorityError> {
+        self.retire(id, None)
+    }
+
+    /// [`Engine::close`], and for a service `fence` (a lease generation)
+    /// must be current unless the session is already retired (Gone).
+    fn retire(&self, id: &SessionId, fence: Option<u64>) -> Result<(), AuthorityError> {
         let mut tree = self.write();
         let now = self.clock.now_ms();
         let idx = tree.find(id).ok_or_else(|| not_found(id))?;
@@ -214,47 +223,15 @@ impl Engine {
                 tree.outcome(idx, health)
             }
             Health::Live | Health::Suspended | Health::Lapsed(_) => {
+                if let (Some(given), Some(lease)) = (fence, tree.node(idx).lease)
+                    && given != lease.generation
+                {
+                    return Err(stale_generation(id, given, lease.generation));
+                }
                 tree.terminate(idx);
                 Ok(())
             }
         }
-    }
-
-    /// Renew a service lease from now (deadline = now + lease_ms). Task or
-    /// root => Invalid; unknown => NotFound; terminated/suspended => Gone;
-    /// `generation` != current => Denied; lease already lapsed => the
-    /// session and its subtree become Suspended and the call returns Gone.
-    pub fn heartbeat(&self, id: &SessionId, generation: u64) -> Result<Lease, AuthorityError> {
-        let mut tree = self.write();
-        let now = self.clock.now_ms();
-        let idx = tree.find(id).ok_or_else(|| not_found(id))?;
-        let Some(current) = tree.node(idx).lease else {
-            return Err(invalid(format!(
-                "session `{id}` is not a service: only services heartbeat"
-            )));
-        };
-        let health = tree.health(idx, now);
-        // Fencing: a stale holder of a not-yet-retired session is refused
-        // before the lapse check; a retired session is Gone to anyone.
-        if generation != current.generation && matches!(health, Health::Live | Health::Lapsed(_)) {
-            return Err(denied(format!(
-                "stale lease generation {generation} for session `{id}` (current {})",
-                current.generation
-            )));
-        }
-        tree.apply(health);
-        tree.outcome(idx, health)?;
-        let deadline_ms = now.saturating_add(self.lease_ms());
-        let node = tree.node_mut(idx);
-        node.lease = Some(LeaseState {
-            deadline_ms,
-            generation: current.generation,
-        });
-        Ok(Lease {
-            deadline_ms,
-            generation: current.generation,
-            status: node.status,
-        })
     }
 
     /// Fast liveness check for hot paths: Ok if active and not expired. A
@@ -301,6 +278,25 @@ impl Engine {
         Ok(tree.view(idx, &self.config))
     }
 
+    /// The status of a context, with lazy expiry and lease loss applied as
+    /// in [`Engine::view`] but without copying the view. Unknown =>
+    /// NotFound; a root is Active until closed.
+    pub fn status(&self, id: &SessionId) -> Result<SessionStatus, AuthorityError> {
+        let now = self.clock.now_ms();
+        {
+            let tree = self.read();
+            let idx = tree.find(id).ok_or_else(|| not_found(id))?;
+            if let Health::Live | Health::Terminated | Health::Suspended = tree.health(idx, now) {
+                return Ok(tree.node(idx).status);
+            }
+        }
+        let mut tree = self.write();
+        let idx = tree.find(id).ok_or_else(|| not_found(id))?;
+        // Only the swept status is wanted, not the liveness result.
+        let _ = tree.settle(idx, now);
+        Ok(tree.node(idx).status)
+    }
+
     /// Live (active or suspended, not expired) children of `id`; 0 for an
     /// unknown id.
     pub fn live_children(&self, id: &SessionId) -> usize {
@@ -322,6 +318,13 @@ impl Engine {
 
 fn not_found(id: &SessionId) -> AuthorityError {
     AuthorityError::NotFound(format!("no session `{id}`"))
+}
+
+/// The fencing refusal for a lease holder presenting generation `given`.
+fn stale_generation(id: &SessionId, given: u64, current: u64) -> AuthorityError {
+    denied(format!(
+        "stale lease generation {given} for session `{id}` (current {current})"
+    ))
 }
 
 fn new_edge_id() -> String {

@@ -8,6 +8,10 @@
 //! `lease`, `error`). There is no wasmtime, async or I/O in this crate: time
 //! comes from a [`Clock`], so tests run on a [`ManualClock`].
 //!
+//! Expiry and lease loss are applied lazily whenever a session is touched,
+//! and eagerly by [`Engine::sweep`], which pops deadline-ordered heaps: a
+//! host timer sleeps until [`Engine::next_deadline_ms`] and sweeps.
+//!
 //! ```
 //! use std::sync::Arc;
 //! use caracal_authority::{Engine, EngineConfig, Grant, ManualClock, NarrowGrant, SpawnRequest};
@@ -25,16 +29,24 @@
 //! let wider = Grant::Narrow(NarrowGrant::new(["tickets:write"]));
 //! let err = engine.spawn(&child.id, SpawnRequest::task().with_grant(wider)).unwrap_err();
 //! assert_eq!(err.kind(), "denied");
+//!
+//! // A service lives by its lease: once it lapses, a sweep suspends it.
+//! let service = engine.spawn(&root, SpawnRequest::service()).unwrap().id;
+//! let deadline = engine.next_deadline_ms().unwrap();
+//! clock.set(deadline);
+//! assert_eq!(engine.sweep().suspended, [service]);
 //! ```
 #![deny(missing_docs)]
 
 mod clock;
+mod deadlines;
 mod engine;
 mod error;
 mod grant;
 mod limits;
 pub mod rules;
 mod session;
+mod sweep;
 mod tree;
 
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -46,3 +58,4 @@ pub use limits::{
     MAX_LIVE_CHILDREN, MAX_TTL_SECONDS,
 };
 pub use session::{Lease, Lifecycle, SessionId, SessionStatus, SessionView, SpawnRequest};
+pub use sweep::SweepReport;

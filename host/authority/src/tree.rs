@@ -1,13 +1,20 @@
 //! The in-memory session tree behind [`Engine`](crate::Engine): nodes in a
-//! slab indexed by id, lazy expiry and lease checks, and subtree cascades.
+//! slab indexed by id, lazy expiry and lease checks, subtree cascades, and
+//! the deadline heaps the sweeper pops from.
 //!
 //! Invariants: a node's `children` lists only its non-terminated children; a
 //! terminated node's whole subtree is terminated; a suspended node's whole
 //! subtree is suspended or terminated; no child is added under a node that is
 //! not live. Nodes are never removed (terminated ids stay queryable).
+//!
+//! Heap invariants: `ttl` holds exactly the non-terminated tasks, at their
+//! own expiry; `leases` holds exactly the active services, at their current
+//! lease deadline. Every cascade and renewal keeps them so, which is what
+//! lets the lazy paths and [`Tree::sweep`] agree.
 
 use std::collections::HashMap;
 
+use crate::deadlines::DeadlineHeap;
 use crate::engine::EngineConfig;
 use crate::error::{AuthorityError, gone};
 use crate::grant::Authority;
@@ -62,6 +69,10 @@ pub(crate) enum Health {
 pub(crate) struct Tree {
     nodes: Vec<Node>,
     index: HashMap<SessionId, usize>,
+    /// Task expiries, keyed by node index.
+    pub(crate) ttl: DeadlineHeap,
+    /// Service lease deadlines, keyed by node index.
+    pub(crate) leases: DeadlineHeap,
 }
 
 impl Tree {
@@ -73,10 +84,6 @@ impl Tree {
         &self.nodes[idx]
     }
 
-    pub(crate) fn node_mut(&mut self, idx: usize) -> &mut Node {
-        &mut self.nodes[idx]
-    }
-
     /// Adds a node and links it under its parent.
     pub(crate) fn insert(&mut self, node: Node) -> usize {
         let idx = self.nodes.len();
@@ -84,8 +91,20 @@ impl Tree {
             self.nodes[parent].children.push(idx);
         }
         self.index.insert(node.id.clone(), idx);
+        if let Some(expires_at_ms) = node.expires_at_ms {
+            self.ttl.set(idx, expires_at_ms);
+        }
+        if let Some(lease) = node.lease {
+            self.leases.set(idx, lease.deadline_ms);
+        }
         self.nodes.push(node);
         idx
+    }
+
+    /// Replaces the lease of the live service `idx` and moves its deadline.
+    pub(crate) fn renew(&mut self, idx: usize, lease: LeaseState) {
+        self.nodes[idx].lease = Some(lease);
+        self.leases.set(idx, lease.deadline_ms);
     }
 
     /// Liveness at `now_ms`; allocation-free.
@@ -171,6 +190,12 @@ impl Tree {
     /// Terminates `top` and its whole subtree, unlinking `top` from its
     /// parent.
     pub(crate) fn terminate(&mut self, top: usize) {
+        self.terminate_with(top, |_| {});
+    }
+
+    /// [`Tree::terminate`], calling `on` for each node it terminates (every
+    /// node it visits was live), `top` first.
+    pub(crate) fn terminate_with(&mut self, top: usize, mut on: impl FnMut(&Node)) {
         if self.nodes[top].status == SessionStatus::Terminated {
             return;
         }
@@ -182,18 +207,30 @@ impl Tree {
             let node = &mut self.nodes[i];
             node.status = SessionStatus::Terminated;
             stack.append(&mut node.children);
+            on(node);
+            self.ttl.remove(i);
+            self.leases.remove(i);
         }
     }
 
     /// Suspends `top` and every active node of its subtree.
     pub(crate) fn suspend(&mut self, top: usize) {
+        self.suspend_with(top, |_| {});
+    }
+
+    /// [`Tree::suspend`], calling `on` for each node it moves from active to
+    /// suspended, `top` first. Suspended tasks keep their expiry; suspended
+    /// services leave the lease heap (a lapsed lease has no deadline left).
+    pub(crate) fn suspend_with(&mut self, top: usize, mut on: impl FnMut(&Node)) {
         let mut stack = vec![top];
         while let Some(i) = stack.pop() {
             let node = &mut self.nodes[i];
             if node.status == SessionStatus::Active {
                 node.status = SessionStatus::Suspended;
+                on(node);
             }
             stack.extend_from_slice(&node.children);
+            self.leases.remove(i);
         }
     }
 

@@ -1,5 +1,6 @@
 //! Integration tests for `caracal-authority`, all on a virtual clock.
 
+mod attach;
 mod concurrency;
 mod constraints;
 mod grants;
@@ -8,8 +9,11 @@ mod lease;
 mod lifecycle;
 mod limits;
 mod rules;
+mod status;
+mod sweep;
 mod ttl;
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -62,6 +66,16 @@ impl Fixture {
         self.spawn(parent, SpawnRequest::task())
     }
 
+    /// A service under `parent` with an inherited grant.
+    pub fn service(&self, parent: &SessionId) -> SessionView {
+        self.spawn(parent, SpawnRequest::service())
+    }
+
+    /// A task under `parent` with a TTL of `secs`.
+    pub fn task_ttl(&self, parent: &SessionId, secs: u32) -> SessionView {
+        self.spawn(parent, SpawnRequest::task().with_ttl_seconds(secs))
+    }
+
     /// A task under `parent` narrowed by `grant`.
     pub fn narrowed(&self, parent: &SessionId, grant: NarrowGrant) -> SessionView {
         self.spawn(
@@ -95,6 +109,11 @@ impl Fixture {
 #[track_caller]
 pub fn kind<T: std::fmt::Debug>(result: Result<T, AuthorityError>) -> &'static str {
     result.expect_err("expected a refusal").kind()
+}
+
+/// The ids as a set, for order-free comparison of sweep reports.
+pub fn set<'a>(ids: impl IntoIterator<Item = &'a SessionId>) -> BTreeSet<SessionId> {
+    ids.into_iter().cloned().collect()
 }
 
 /// A grant of `scopes`.
