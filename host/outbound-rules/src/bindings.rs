@@ -1,0 +1,211 @@
+//! Resource bindings: request URL → `resource_id` by `upstream_prefix`.
+
+use crate::RuleError;
+use crate::net::{Host, default_port, parse_host, split_authority};
+
+/// The resource bindings of a host (`CARACAL_RESOURCES`,
+/// `CARACAL_RESOURCES_FILE`, `caracal.toml`): `(resource_id,
+/// upstream_prefix)` pairs, matched most specific prefix first.
+///
+/// A URL matches a prefix when scheme, host (case-insensitive, one trailing
+/// dot ignored) and port (defaults made explicit) are equal, and the prefix
+/// path is a prefix of the URL path on a segment boundary:
+/// `https://api.example/tickets` matches `/tickets` and `/tickets/1`, not
+/// `/ticketsX`. Query strings are ignored for matching and kept in
+/// [`ResourceMatch::rest_path`]; fragments are dropped. URLs with user info
+/// or with `.`/`..` path segments (also percent-encoded) match nothing.
+///
+/// ```
+/// use caracal_outbound_rules::ResourceBindings;
+///
+/// let bindings = ResourceBindings::new([
+///     ("tickets", "https://api.example/tickets"),
+///     ("api", "https://api.example"),
+/// ])
+/// .unwrap();
+/// let hit = bindings.match_url("https://API.example:443/tickets/7?full=1").unwrap();
+/// assert_eq!((hit.resource_id, hit.rest_path.as_str()), ("tickets", "/7?full=1"));
+/// assert_eq!(bindings.match_url("https://api.example/ticketsX").unwrap().resource_id, "api");
+/// assert!(bindings.match_url("https://other.example/").is_none());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResourceBindings {
+    /// Sorted by descending path length, so the first match is the longest.
+    bindings: Vec<Binding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Binding {
+    resource_id: String,
+    prefix: String,
+    origin: Origin,
+    /// Without a trailing slash; empty for the root.
+    path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Origin {
+    scheme: &'static str,
+    host: Host,
+    port: u16,
+}
+
+/// The binding a URL matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResourceMatch<'a> {
+    /// The bound resource's id.
+    pub resource_id: &'a str,
+    /// The matched `upstream_prefix`, as configured.
+    pub prefix: &'a str,
+    /// The URL path after the prefix path (empty, or starting with `/`),
+    /// followed by the query string (with its `?`) if the URL had one.
+    pub rest_path: String,
+}
+
+impl ResourceBindings {
+    /// Validates `(resource_id, upstream_prefix)` pairs, reporting every bad
+    /// binding with its index. A prefix is an absolute `http` or `https` URL
+    /// with an optional path and no query, fragment or user info; two
+    /// prefixes that normalise to the same origin and path are an error.
+    pub fn new<I, R, P>(bindings: I) -> Result<ResourceBindings, Vec<RuleError>>
+    where
+        I: IntoIterator<Item = (R, P)>,
+        R: Into<String>,
+        P: Into<String>,
+    {
+        let mut parsed: Vec<(usize, Binding)> = Vec::new();
+        let mut errors = Vec::new();
+        for (index, (resource_id, prefix)) in bindings.into_iter().enumerate() {
+            let (resource_id, prefix) = (resource_id.into(), prefix.into());
+            if resource_id.trim().is_empty() {
+                errors.push(RuleError::EmptyResourceId { index });
+                continue;
+            }
+            let (origin, path, query) = match parse_url(&prefix) {
+                Ok(parts) => parts,
+                Err(reason) => {
+                    errors.push(RuleError::InvalidPrefix {
+                        index,
+                        prefix,
+                        reason,
+                    });
+                    continue;
+                }
+            };
+            if query.is_some() || prefix.contains('#') {
+                let reason = "query and fragment are not allowed";
+                errors.push(RuleError::InvalidPrefix {
+                    index,
+                    prefix,
+                    reason,
+                });
+                continue;
+            }
+            let path = path.strip_suffix('/').unwrap_or(path).to_owned();
+            if let Some((first, _)) = parsed
+                .iter()
+                .find(|(_, b)| b.origin == origin && b.path == path)
+            {
+                errors.push(RuleError::DuplicatePrefix {
+                    index,
+                    first: *first,
+                    prefix,
+                });
+                continue;
+            }
+            parsed.push((
+                index,
+                Binding {
+                    resource_id,
+                    prefix,
+                    origin,
+                    path,
+                },
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let mut bindings: Vec<Binding> = parsed.into_iter().map(|(_, b)| b).collect();
+        bindings.sort_by_key(|b| std::cmp::Reverse(b.path.len()));
+        Ok(ResourceBindings { bindings })
+    }
+
+    /// The binding with the longest `upstream_prefix` matching `url`, or
+    /// `None` (the request then goes through the allow-list).
+    pub fn match_url(&self, url: &str) -> Option<ResourceMatch<'_>> {
+        let (origin, path, query) = parse_url(url).ok()?;
+        if has_dot_segment(path) {
+            return None;
+        }
+        let binding = self.bindings.iter().find(|b| {
+            b.origin == origin
+                && path
+                    .strip_prefix(b.path.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })?;
+        let mut rest_path = path[binding.path.len()..].to_owned();
+        if let Some(query) = query {
+            rest_path.push('?');
+            rest_path.push_str(query);
+        }
+        Some(ResourceMatch {
+            resource_id: &binding.resource_id,
+            prefix: &binding.prefix,
+            rest_path,
+        })
+    }
+
+    /// Whether there are no bindings.
+    pub fn is_empty(&self) -> bool {
+        self.bindings.is_empty()
+    }
+}
+
+/// Splits an absolute URL into origin, path (`/` when empty) and query;
+/// the fragment is dropped.
+fn parse_url(url: &str) -> Result<(Origin, &str, Option<&str>), &'static str> {
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or("expected an absolute http(s) URL")?;
+    let scheme = match scheme.to_ascii_lowercase().as_str() {
+        "http" => "http",
+        "https" => "https",
+        _ => return Err("scheme must be http or https"),
+    };
+    let rest = rest.split_once('#').map_or(rest, |(before, _)| before);
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    if authority.contains('@') {
+        return Err("user info is not allowed");
+    }
+    let (host, port) = split_authority(authority).ok_or("invalid host")?;
+    let host = parse_host(host).ok_or("invalid host")?;
+    let port = match port {
+        None => default_port(scheme).unwrap_or_default(),
+        Some(port) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => port
+            .parse()
+            .ok()
+            .filter(|p| *p != 0)
+            .ok_or("invalid port")?,
+        Some(_) => return Err("invalid port"),
+    };
+    let (path, query) = match tail.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (tail, None),
+    };
+    let path = if path.is_empty() { "/" } else { path };
+    Ok((Origin { scheme, host, port }, path, query))
+}
+
+/// Whether a path has a `.` or `..` segment, literally or percent-encoded.
+fn has_dot_segment(path: &str) -> bool {
+    path.split('/').any(|segment| {
+        let lower = segment.to_ascii_lowercase().replace("%2e", ".");
+        lower == "." || lower == ".."
+    })
+}
+
+#[cfg(test)]
+mod tests;
