@@ -54,6 +54,19 @@ pub enum HostError {
         /// Wasmtime's explanation, with its cause chain.
         message: String,
     },
+    /// The agent needs imports this host does not provide, or is not a
+    /// `wasi:cli/run` command.
+    #[error("agent does not fit the host: {0}")]
+    Link(String),
+    /// An output file (such as `--jwks`) could not be written.
+    #[error("cannot write `{path}`")]
+    WriteFile {
+        /// The file that could not be written.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// The wasm engine could not be set up.
     #[error("cannot start the wasm engine: {0}")]
     Engine(String),
@@ -68,7 +81,11 @@ impl HostError {
     pub fn is_user_error(&self) -> bool {
         matches!(
             self,
-            HostError::Config(_) | HostError::ReadAgent { .. } | HostError::LoadAgent { .. }
+            HostError::Config(_)
+                | HostError::ReadAgent { .. }
+                | HostError::LoadAgent { .. }
+                | HostError::Link(_)
+                | HostError::WriteFile { .. }
         )
     }
 }

@@ -200,10 +200,7 @@ impl AgentHost {
         component: &Component,
         options: RunOptions,
     ) -> Result<RunOutcome, HostError> {
-        let load_error = |e: wasmtime::Error| HostError::LoadAgent {
-            path: PathBuf::from("<agent>"),
-            message: chain(&e),
-        };
+        let load_error = |e: wasmtime::Error| HostError::Link(chain(&e));
         let pre = CommandPre::new(self.linker.instantiate_pre(component).map_err(load_error)?)
             .map_err(load_error)?;
         let capture = options.capture_output.then(|| {

@@ -45,8 +45,9 @@ impl RunCommand {
         if let Some(path) = &self.jwks {
             let jwks =
                 serde_json::to_string_pretty(&host.signer().jwks()).expect("a JWK Set serializes");
-            std::fs::write(path, jwks).map_err(|e| {
-                HostError::AgentFailed(format!("cannot write {}: {e}", path.display()))
+            std::fs::write(path, jwks).map_err(|source| HostError::WriteFile {
+                path: path.clone(),
+                source,
             })?;
         }
         let progress = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
