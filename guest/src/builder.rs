@@ -6,6 +6,7 @@ use crate::bindings::{sessions, types};
 use crate::error::Error;
 use crate::grant::Grant;
 use crate::session::{AsContext, Context, Session};
+use std::time::Duration;
 
 /// Spawns under `parent`, or under the innermost bound context, or under the
 /// root context when nothing is bound.
@@ -197,6 +198,7 @@ pub struct ServiceBuilder {
     parent: Option<Context>,
     labels: Vec<String>,
     grant: Grant,
+    heartbeat_interval: Option<Duration>,
 }
 
 impl ServiceBuilder {
@@ -205,6 +207,7 @@ impl ServiceBuilder {
             parent,
             labels: Vec::new(),
             grant: Grant::Inherit,
+            heartbeat_interval: None,
         }
     }
 
@@ -269,6 +272,29 @@ impl ServiceBuilder {
         self
     }
 
+    /// Asks the host to renew the lease every `interval` from its own timer,
+    /// so the lease stays current while the agent waits on a long call. The
+    /// host stops renewing if the agent runs wasm for a whole interval
+    /// without returning to the host (a stuck loop loses its lease). The
+    /// interval must not exceed the host's lease length (30 s by default).
+    /// Without it, renew with [`Session::heartbeat`].
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    ///
+    /// let worker = caracal::Caracal::new()
+    ///     .spawn_service()
+    ///     .heartbeat_interval(Duration::from_secs(10))
+    ///     .start()?;
+    /// # Ok::<(), caracal::Error>(())
+    /// ```
+    pub fn heartbeat_interval(mut self, interval: Duration) -> ServiceBuilder {
+        self.heartbeat_interval = Some(interval);
+        self
+    }
+
     /// Spawns the service session and binds it as the innermost context.
     ///
     /// # Example
@@ -281,6 +307,7 @@ impl ServiceBuilder {
         let options = types::ServiceOptions {
             labels: self.labels,
             grant: self.grant.to_wit(),
+            heartbeat_interval_ms: self.heartbeat_interval.map(millis),
         };
         let spawned = match parent_or_bound(self.parent) {
             Some(parent) => parent.resource().spawn_service(&options),
@@ -288,4 +315,11 @@ impl ServiceBuilder {
         };
         spawned.map(Session::bind_new).map_err(Error::from_wit)
     }
+}
+
+/// A duration in whole milliseconds for the host, at least 1 and saturating.
+pub(crate) fn millis(interval: Duration) -> u64 {
+    u64::try_from(interval.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
 }

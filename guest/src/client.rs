@@ -7,7 +7,7 @@ use crate::builder::{ServiceBuilder, SpawnBuilder};
 use crate::context::ContextInfo;
 use crate::error::Error;
 use crate::headers::Headers;
-use crate::session::Context;
+use crate::session::{Context, Session};
 
 /// The Caracal client: spawns sessions and projects the bound context.
 ///
@@ -90,6 +90,51 @@ impl Caracal {
     /// ```
     pub fn spawn_service(&self) -> ServiceBuilder {
         ServiceBuilder::new(None)
+    }
+
+    /// Takes over a live service session by id, typically one left behind
+    /// by a worker that crashed: the host bumps the lease generation and
+    /// renews the lease, so the previous holder's `heartbeat` and `close` are
+    /// refused from then on. The returned session is bound as the innermost
+    /// context. Refused for a task ([`Error::Invalid`]), an unknown id
+    /// ([`Error::NotFound`]) and a suspended or retired session
+    /// ([`Error::Gone`]).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let id_of_crashed_worker = String::new();
+    /// let caracal = caracal::Caracal::new();
+    /// let worker = caracal.attach(&id_of_crashed_worker)?;
+    /// let lease = worker.heartbeat()?; // a new generation
+    /// # Ok::<(), caracal::Error>(())
+    /// ```
+    pub fn attach(&self, session_id: impl AsRef<str>) -> Result<Session, Error> {
+        sessions::attach(session_id.as_ref(), None)
+            .map(Session::bind_new)
+            .map_err(Error::from_wit)
+    }
+
+    /// [`attach`](Caracal::attach), with host-driven heartbeats every
+    /// `interval` as [`ServiceBuilder::heartbeat_interval`] describes.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let id = String::new();
+    /// use std::time::Duration;
+    ///
+    /// let worker = caracal::Caracal::new().attach_with_heartbeat(&id, Duration::from_secs(10))?;
+    /// # Ok::<(), caracal::Error>(())
+    /// ```
+    pub fn attach_with_heartbeat(
+        &self,
+        session_id: impl AsRef<str>,
+        interval: std::time::Duration,
+    ) -> Result<Session, Error> {
+        sessions::attach(session_id.as_ref(), Some(crate::builder::millis(interval)))
+            .map(Session::bind_new)
+            .map_err(Error::from_wit)
     }
 
     /// The bound context's outbound envelope. With nothing bound, the root

@@ -154,7 +154,7 @@ impl SessionStatus {
         }
     }
 
-    fn from_wit(status: types::SessionStatus) -> SessionStatus {
+    pub(crate) fn from_wit(status: types::SessionStatus) -> SessionStatus {
         match status {
             types::SessionStatus::Active => SessionStatus::Active,
             types::SessionStatus::Suspended => SessionStatus::Suspended,

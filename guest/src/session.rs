@@ -9,7 +9,7 @@ use std::rc::Rc;
 use crate::binding::{self, Key};
 use crate::bindings::sessions;
 use crate::builder::{ServiceBuilder, SpawnBuilder};
-use crate::context::{ContextInfo, Lease};
+use crate::context::{ContextInfo, Lease, SessionStatus};
 use crate::error::Error;
 use crate::headers::Headers;
 
@@ -113,6 +113,21 @@ impl Context {
             .map(Headers::from_wit)
             .map_err(Error::from_wit)
     }
+
+    /// The session's status now, as [`Session::status`].
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let session = caracal::Caracal::new().spawn().start()?;
+    /// let context = session.handle();
+    /// session.close()?;
+    /// assert_eq!(context.status(), caracal::SessionStatus::Terminated);
+    /// # Ok::<(), caracal::Error>(())
+    /// ```
+    pub fn status(&self) -> SessionStatus {
+        SessionStatus::from_wit(self.resource().status())
+    }
 }
 
 impl PartialEq for Context {
@@ -213,8 +228,29 @@ impl Session {
         self.context.headers()
     }
 
+    /// The session's status now, as the host sees it: `Suspended` once its
+    /// lease (or an ancestor's) lapsed, `Terminated` once it was closed or
+    /// expired. A lost lease shows here before any call fails.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use caracal::SessionStatus;
+    ///
+    /// let worker = caracal::Caracal::new().spawn_service().start()?;
+    /// if worker.status() != SessionStatus::Active {
+    ///     eprintln!("lease lost; stopping");
+    /// }
+    /// # Ok::<(), caracal::Error>(())
+    /// ```
+    pub fn status(&self) -> SessionStatus {
+        self.context.status()
+    }
+
     /// Renews a service session's lease from now and returns it. Refused for
-    /// a task session, and for a holder whose lease generation is stale.
+    /// a task session (invalid), for a holder fenced out by an
+    /// [`attach`](crate::Caracal::attach) elsewhere (denied), and once the
+    /// lease has lapsed (gone: the session is suspended).
     ///
     /// # Example
     ///

@@ -45,6 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let options = RunOptions {
                 args: vec![kind.into(), CALLS.to_string()],
                 capture_output: true,
+                ..Default::default()
             };
             let outcome = runtime.block_on(host.run(&agent, options))?;
             if outcome.exit_code != 0 {

@@ -9,6 +9,7 @@ mod env;
 mod file;
 mod validate;
 
+use crate::limits::RunLimits;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -16,6 +17,8 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_ZONE_ID: &str = "local";
 /// Application of the embedded default.
 pub const DEFAULT_APPLICATION_ID: &str = "default";
+/// Service lease length of the embedded default, in seconds.
+pub const DEFAULT_LEASE_SECONDS: u32 = 30;
 
 /// The host's configuration, validated.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,6 +36,10 @@ pub struct HostConfig {
     pub resources: Vec<ResourceBinding>,
     /// Task TTL when a spawn names none, 1..=86400 seconds.
     pub default_ttl_seconds: u32,
+    /// Service lease length, 1..=3600 seconds (default 30).
+    pub lease_seconds: u32,
+    /// Resource limits for every agent run (none by default).
+    pub limits: RunLimits,
     /// `CARACAL_ENV=production`: refuse non-loopback `http://` URLs.
     pub production: bool,
     /// `CARACAL_ALLOW_INSECURE_CONFIG_URLS=true`: accept them anyway.
@@ -115,6 +122,8 @@ impl Default for HostConfig {
             gateway_url: None,
             resources: Vec::new(),
             default_ttl_seconds: caracal_authority::DEFAULT_TTL_SECONDS,
+            lease_seconds: DEFAULT_LEASE_SECONDS,
+            limits: RunLimits::default(),
             production: false,
             allow_insecure_config_urls: false,
             source: ConfigSource::Defaults,

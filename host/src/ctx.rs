@@ -1,6 +1,7 @@
 //! Per-store agent state: the owned [`AgentCtx`], its borrowing view
 //! [`AgentCtxView`] and the [`AgentView`] trait a store's data implements.
 
+use crate::liveness::{GuestActivity, LeaseKeeper};
 use crate::projection::{Projection, SpanIds};
 use crate::token::TokenSigner;
 use caracal_authority::{Engine, SessionId};
@@ -10,8 +11,11 @@ use wasmtime::component::ResourceTable;
 /// The Caracal state of one running component: its root context and the
 /// shared authority engine and token signer.
 ///
-/// Dropping it retires the root context and every session still live under
-/// it, so sessions never outlive the component that spawned them.
+/// Dropping it releases the root context: task sessions still live under it
+/// are retired with their descendants, while live service sessions are left
+/// to their leases (a service's lifetime is its lease), so a replacement can
+/// `attach` one left by a crashed worker. [`AgentCtx::retire_all`] retires
+/// everything instead.
 #[derive(Debug)]
 pub struct AgentCtx {
     pub(crate) authority: Arc<Engine>,
@@ -19,12 +23,19 @@ pub struct AgentCtx {
     pub(crate) root: SessionId,
     pub(crate) root_projection: Projection,
     pub(crate) span_ids: SpanIds,
+    pub(crate) keeper: Option<Arc<LeaseKeeper>>,
+    pub(crate) activity: Arc<GuestActivity>,
 }
 
 impl AgentCtx {
     /// A builder for a component's state.
     pub fn builder(authority: Arc<Engine>, signer: Arc<TokenSigner>) -> AgentCtxBuilder {
-        AgentCtxBuilder { authority, signer }
+        AgentCtxBuilder {
+            authority,
+            signer,
+            keeper: None,
+            activity: None,
+        }
     }
 
     /// The root context's session id.
@@ -36,11 +47,30 @@ impl AgentCtx {
     pub fn authority(&self) -> &Arc<Engine> {
         &self.authority
     }
+
+    /// What the epoch ticks observed of this guest.
+    pub fn activity(&self) -> &Arc<GuestActivity> {
+        &self.activity
+    }
+
+    /// Retires the root context and every session under it, services
+    /// included: for an agent the host stopped (a limit, a kill).
+    pub fn retire_all(&mut self) {
+        self.activity.end();
+        self.authority.close_root(&self.root);
+    }
 }
 
 impl Drop for AgentCtx {
     fn drop(&mut self) {
-        self.authority.close_root(&self.root);
+        self.activity.end();
+        let kept = self.authority.release_root(&self.root);
+        if !kept.is_empty() {
+            tracing::info!(
+                services = ?kept,
+                "agent ended with live service sessions; they live on until their leases lapse"
+            );
+        }
     }
 }
 
@@ -48,14 +78,30 @@ impl Drop for AgentCtx {
 ///
 /// Defaults: one fresh root context carrying the application's own authority
 /// (the engine's zone and application). The root context never projects
-/// headers unless the guest asks with `allow-root`.
+/// headers unless the guest asks with `allow-root`. No lease keeper, so
+/// heartbeats are manual only.
 #[derive(Debug)]
 pub struct AgentCtxBuilder {
     authority: Arc<Engine>,
     signer: Arc<TokenSigner>,
+    keeper: Option<Arc<LeaseKeeper>>,
+    activity: Option<Arc<GuestActivity>>,
 }
 
 impl AgentCtxBuilder {
+    /// Lets services ask for host-driven heartbeats, renewed by `keeper`
+    /// (without one, `heartbeat-interval-ms` is refused as unavailable).
+    pub fn lease_keeper(mut self, keeper: Arc<LeaseKeeper>) -> Self {
+        self.keeper = Some(keeper);
+        self
+    }
+
+    /// Records the guest's activity in `activity` (default: a fresh record).
+    pub fn activity(mut self, activity: Arc<GuestActivity>) -> Self {
+        self.activity = Some(activity);
+        self
+    }
+
     /// Opens the root context and returns the state.
     pub fn build(self) -> AgentCtx {
         let root = self.authority.open_root();
@@ -69,6 +115,8 @@ impl AgentCtxBuilder {
             signer: self.signer,
             root,
             span_ids: SpanIds::new(),
+            keeper: self.keeper,
+            activity: self.activity.unwrap_or_default(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! returns to its embedder.
 
 use crate::config::ConfigError;
+use crate::limits::LimitExceeded;
 use caracal_authority::AuthorityError;
 use wasmtime::component::ResourceTableError;
 
@@ -73,6 +74,9 @@ pub enum HostError {
     /// The agent trapped or failed while running.
     #[error("agent failed: {0}")]
     AgentFailed(String),
+    /// The host stopped the agent because it exceeded a resource limit.
+    #[error("agent stopped: {0}")]
+    Limit(#[from] LimitExceeded),
 }
 
 impl HostError {

@@ -6,13 +6,16 @@ use crate::cache::{CacheOutcome, ComponentCache};
 use crate::config::HostConfig;
 use crate::ctx::{AgentCtx, AgentCtxView, AgentView};
 use crate::error::{HostError, chain};
+use crate::limits::{AgentLimiter, LimitExceeded, RunLimits};
+use crate::liveness::{GuestActivity, LeaseKeeper, TICK_PERIOD, Ticker};
 use crate::outbound::OutboundPolicy;
 use crate::token::TokenSigner;
 use caracal_authority::{Clock, Engine as Authority, EngineConfig, SystemClock};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{Engine, Store};
+use wasmtime::{Engine, Store, UpdateDeadline};
+use wasmtime_wasi::cli::StdinStream;
 use wasmtime_wasi::p2::bindings::CommandPre;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxView, WasiView};
@@ -21,15 +24,19 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 /// Most output kept from a captured stream.
 const CAPTURE_LIMIT: usize = 16 << 20;
 
-/// The host: one wasm engine, one authority engine and one token signer,
-/// shared by every agent it runs.
+/// The host: one wasm engine, one authority engine, one token signer and
+/// one lease keeper, shared by every agent it runs, and one ticker thread
+/// driving the engine's epoch and the keeper.
 pub struct AgentHost {
     engine: Engine,
     linker: Linker<RunState>,
     authority: Arc<Authority>,
     signer: Arc<TokenSigner>,
+    keeper: Arc<LeaseKeeper>,
     config: HostConfig,
     cache: Option<ComponentCache>,
+    // Declared last so it stops after everything it ticks is in place.
+    _ticker: Option<Ticker>,
 }
 
 impl std::fmt::Debug for AgentHost {
@@ -44,15 +51,18 @@ impl std::fmt::Debug for AgentHost {
 ///
 /// Defaults: the embedded configuration (zone `local`, application
 /// `default`), the system clock, a fresh in-memory signing key, the
-/// component cache in [`ComponentCache::default_dir`], and a deny-all
-/// sandbox: no outbound HTTP, no sockets, no environment variables, no
-/// preopened directories, stdio inherited.
+/// component cache in [`ComponentCache::default_dir`], a background ticker
+/// every [`TICK_PERIOD`], the limits of the configuration (none by
+/// default), and a deny-all sandbox: no outbound HTTP, no sockets, no
+/// environment variables, no preopened directories, empty stdin, stdout and
+/// stderr inherited.
 #[derive(Debug, Default)]
 pub struct AgentHostBuilder {
     config: Option<HostConfig>,
     clock: Option<Arc<dyn Clock>>,
     signer: Option<TokenSigner>,
     cache: Option<Option<PathBuf>>,
+    manual_ticks: bool,
 }
 
 impl AgentHostBuilder {
@@ -81,7 +91,15 @@ impl AgentHostBuilder {
         self
     }
 
-    /// Creates the engines and the linker.
+    /// Starts no ticker thread: the embedder drives the epoch with
+    /// [`AgentHost::tick_epoch`] and the keeper with
+    /// [`LeaseKeeper::tick`] (tests on a virtual clock do).
+    pub fn manual_ticks(mut self) -> Self {
+        self.manual_ticks = true;
+        self
+    }
+
+    /// Creates the engines, the linker and the ticker.
     pub fn build(self) -> Result<AgentHost, HostError> {
         let config = self.config.unwrap_or_default();
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
@@ -90,12 +108,13 @@ impl AgentHostBuilder {
                 zone_id: config.zone_id.clone(),
                 application_id: config.application_id.clone(),
                 default_ttl_seconds: config.default_ttl_seconds,
-                ..EngineConfig::default()
+                lease_ms: u64::from(config.lease_seconds) * 1000,
             },
             clock,
         ));
-        let engine =
-            Engine::new(&wasmtime::Config::new()).map_err(|e| HostError::Engine(chain(&e)))?;
+        let mut wasm_config = wasmtime::Config::new();
+        wasm_config.epoch_interruption(true);
+        let engine = Engine::new(&wasm_config).map_err(|e| HostError::Engine(chain(&e)))?;
         let mut linker = Linker::new(&engine);
         let link = |linker: &mut Linker<RunState>| -> wasmtime::Result<()> {
             wasmtime_wasi::p2::add_to_linker_async(linker)?;
@@ -107,24 +126,54 @@ impl AgentHostBuilder {
             .cache
             .unwrap_or_else(ComponentCache::default_dir)
             .map(ComponentCache::new);
+        let window_ms = 2 * TICK_PERIOD.as_millis() as u64;
+        let keeper = Arc::new(LeaseKeeper::new(authority.clone(), window_ms));
+        let ticker = (!self.manual_ticks)
+            .then(|| Ticker::start(engine.clone(), keeper.clone(), TICK_PERIOD));
         Ok(AgentHost {
             engine,
             linker,
             authority,
             signer: Arc::new(self.signer.unwrap_or_else(TokenSigner::generate)),
+            keeper,
             config,
             cache,
+            _ticker: ticker,
         })
     }
 }
 
 /// How to run one agent.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct RunOptions {
     /// Arguments after the program name.
     pub args: Vec<String>,
     /// Capture stdout and stderr instead of passing them through.
     pub capture_output: bool,
+    /// Limits for this run; each one set overrides the configuration's.
+    pub limits: RunLimits,
+    /// The guest's stdin (default: empty).
+    pub stdin: Option<RunStdin>,
+    /// Shares the record of what the epoch ticks observe of the guest, so
+    /// the embedder can watch it (default: a private one).
+    pub activity: Option<Arc<GuestActivity>>,
+}
+
+/// A stdin stream for a run, e.g. a
+/// [`AsyncStdinStream`](wasmtime_wasi::cli::AsyncStdinStream).
+pub struct RunStdin(Box<dyn StdinStream + Sync>);
+
+impl RunStdin {
+    /// Wraps a WASI stdin stream.
+    pub fn new(stream: impl StdinStream + Sync + 'static) -> RunStdin {
+        RunStdin(Box::new(stream))
+    }
+}
+
+impl std::fmt::Debug for RunStdin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RunStdin")
+    }
 }
 
 /// How an agent run ended.
@@ -165,6 +214,24 @@ impl AgentHost {
         &self.engine
     }
 
+    /// The lease keeper renewing host-driven heartbeats and sweeping
+    /// deadlines.
+    pub fn lease_keeper(&self) -> &Arc<LeaseKeeper> {
+        &self.keeper
+    }
+
+    /// Advances the wasm engine's epoch by one tick (the ticker does this
+    /// every [`TICK_PERIOD`] unless the host was built with
+    /// [`AgentHostBuilder::manual_ticks`]).
+    pub fn tick_epoch(&self) {
+        self.engine.increment_epoch();
+    }
+
+    /// The limits every run gets unless its [`RunOptions`] override them.
+    pub fn default_limits(&self) -> RunLimits {
+        self.config.limits
+    }
+
     /// The linker, for embedders that add imports of their own.
     pub fn linker_mut(&mut self) -> &mut Linker<RunState> {
         &mut self.linker
@@ -194,7 +261,9 @@ impl AgentHost {
     }
 
     /// Runs a command component to completion under a fresh root context.
-    /// Sessions the agent leaves live are retired when it ends.
+    /// Task sessions the agent leaves live are retired when it ends; live
+    /// services are left to their leases. An agent stopped by a limit
+    /// ([`HostError::Limit`]) has all its sessions retired.
     pub async fn run(
         &self,
         component: &Component,
@@ -219,18 +288,53 @@ impl AgentHost {
                 wasi.inherit_stdout().inherit_stderr();
             }
         }
+        if let Some(RunStdin(stdin)) = options.stdin {
+            wasi.stdin(stdin);
+        }
+        let limits = self.config.limits.overridden_by(options.limits);
+        let activity = options.activity.unwrap_or_default();
         let state = RunState {
             table: ResourceTable::new(),
             wasi: wasi.build(),
             http: WasiHttpCtx::new(),
             outbound: OutboundPolicy::default(),
-            agent: AgentCtx::builder(self.authority.clone(), self.signer.clone()).build(),
+            limiter: AgentLimiter::new(limits.max_memory_bytes),
+            agent: AgentCtx::builder(self.authority.clone(), self.signer.clone())
+                .lease_keeper(self.keeper.clone())
+                .activity(activity)
+                .build(),
         };
         let mut store = Store::new(&self.engine, state);
-        let result = match pre.instantiate_async(&mut store).await {
-            Ok(command) => command.wasi_cli_run().call_run(&mut store).await,
-            Err(e) => Err(e),
+        store.limiter(|state| &mut state.limiter);
+        self.watch_epochs(&mut store, limits);
+        let call = async {
+            let command = pre.instantiate_async(&mut store).await?;
+            command.wasi_cli_run().call_run(&mut store).await
         };
+        let result = match limits.max_wall_time {
+            // The epoch callback stops a guest running wasm past its
+            // deadline; this timer stops one waiting in a host call.
+            Some(limit) => tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
+                let limit_ms = limit.as_millis() as u64;
+                Err(LimitExceeded::WallClock {
+                    limit_ms,
+                    ran_ms: limit_ms,
+                }
+                .into())
+            }),
+            None => call.await,
+        };
+        if let Err(e) = &result
+            && let Some(exceeded) = e.downcast_ref::<LimitExceeded>()
+        {
+            tracing::warn!(
+                limit = exceeded.name(),
+                "{exceeded}; the agent was stopped and its sessions retired"
+            );
+            let exceeded = exceeded.clone();
+            store.data_mut().agent.retire_all();
+            return Err(HostError::Limit(exceeded));
+        }
         drop(store);
         let exit_code = match result {
             Ok(Ok(())) => 0,
@@ -249,6 +353,27 @@ impl AgentHost {
             stderr,
         })
     }
+
+    /// On every epoch tick while the guest runs wasm: record that it is
+    /// running (for the lease keeper), stop it past its wall-clock limit,
+    /// and otherwise yield to the async executor.
+    fn watch_epochs(&self, store: &mut Store<RunState>, limits: RunLimits) {
+        let clock = self.authority.clock().clone();
+        let started_ms = clock.now_ms();
+        let limit_ms = limits.max_wall_time.map(|limit| limit.as_millis() as u64);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |ctx| {
+            let now = clock.now_ms();
+            ctx.data().agent.activity.observe_running(now);
+            let ran_ms = now.saturating_sub(started_ms);
+            match limit_ms {
+                Some(limit_ms) if ran_ms >= limit_ms => {
+                    Err(LimitExceeded::WallClock { limit_ms, ran_ms }.into())
+                }
+                _ => Ok(UpdateDeadline::Yield(1)),
+            }
+        });
+    }
 }
 
 /// The data of one agent's store: WASI, `wasi:http`, the outbound policy
@@ -258,6 +383,7 @@ pub struct RunState {
     wasi: WasiCtx,
     http: WasiHttpCtx,
     outbound: OutboundPolicy,
+    limiter: AgentLimiter,
     agent: AgentCtx,
 }
 
@@ -269,8 +395,12 @@ impl std::fmt::Debug for RunState {
     }
 }
 
+// Every host call goes through one of these accessors, so each counts one
+// call for the guest's activity record (see `liveness::GuestActivity`).
+
 impl WasiView for RunState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
+        self.agent.activity.host_call();
         WasiCtxView {
             ctx: &mut self.wasi,
             table: &mut self.table,
@@ -280,6 +410,7 @@ impl WasiView for RunState {
 
 impl WasiHttpView for RunState {
     fn http(&mut self) -> WasiHttpCtxView<'_> {
+        self.agent.activity.host_call();
         WasiHttpCtxView {
             ctx: &mut self.http,
             table: &mut self.table,
@@ -290,6 +421,7 @@ impl WasiHttpView for RunState {
 
 impl AgentView for RunState {
     fn agent(&mut self) -> AgentCtxView<'_> {
+        self.agent.activity.host_call();
         AgentCtxView {
             ctx: &mut self.agent,
             table: &mut self.table,

@@ -120,6 +120,34 @@ impl Engine {
         }
     }
 
+    /// Releases a root whose component ended without closing everything:
+    /// its task children are terminated with their descendants, while its
+    /// live service children are left to their leases, so another instance
+    /// can [`Engine::attach`] them (a service's lifetime is its lease). A
+    /// root left with no child is terminated. Returns the services kept.
+    /// Idempotent; a no-op for an unknown id.
+    pub fn release_root(&self, root: &SessionId) -> Vec<SessionId> {
+        let mut tree = self.write();
+        let now = self.clock.now_ms();
+        let Some(idx) = tree.find(root) else {
+            return Vec::new();
+        };
+        let mut kept = Vec::new();
+        for child in tree.node(idx).children.clone() {
+            let node = tree.node(child);
+            let is_service = node.lifecycle == Some(Lifecycle::Service);
+            if is_service && matches!(tree.health(child, now), Health::Live) {
+                kept.push(node.id.clone());
+            } else {
+                tree.terminate(child);
+            }
+        }
+        if kept.is_empty() {
+            tree.terminate(idx);
+        }
+        kept
+    }
+
     /// Spawns a child of `parent`, enforcing the limits and the narrowing
     /// rules (DESIGN §3); returns the child's view.
     pub fn spawn(
@@ -303,6 +331,16 @@ impl Engine {
         let now = self.clock.now_ms();
         let tree = self.read();
         tree.find(id).map_or(0, |idx| tree.live_children(idx, now))
+    }
+
+    /// Snapshots of every live (active or suspended, not expired) non-root
+    /// session, oldest first.
+    pub fn live_sessions(&self) -> Vec<SessionView> {
+        let now = self.clock.now_ms();
+        let tree = self.read();
+        tree.live_nodes(now)
+            .map(|idx| tree.view(idx, &self.config))
+            .collect()
     }
 
     /// Live (active or suspended, not expired) non-root sessions.

@@ -258,12 +258,17 @@ impl Tree {
 
     /// Non-root nodes that are live (active or suspended) at `now_ms`.
     pub(crate) fn live_count(&self, now_ms: u64) -> usize {
-        self.nodes
-            .iter()
-            .filter(|n| {
-                n.parent.is_some() && n.status != SessionStatus::Terminated && !ended(n, now_ms)
-            })
-            .count()
+        self.live_nodes(now_ms).count()
+    }
+
+    /// Indexes of the non-root nodes live (active or suspended) at `now_ms`,
+    /// in insertion order.
+    pub(crate) fn live_nodes(&self, now_ms: u64) -> impl Iterator<Item = usize> + '_ {
+        self.nodes.iter().enumerate().filter_map(move |(idx, n)| {
+            let live =
+                n.parent.is_some() && n.status != SessionStatus::Terminated && !ended(n, now_ms);
+            live.then_some(idx)
+        })
     }
 
     /// A snapshot of `idx` as it stands (apply lazy effects first).

@@ -1,7 +1,7 @@
 //! `caracal-host run`: run a command agent on the configured (or embedded
 //! default) authority.
 
-use caracal_host::{AgentHost, HostConfig, HostError, RunOptions};
+use caracal_host::{AgentHost, HostConfig, HostError, RunLimits, RunOptions};
 use indicatif::{ProgressBar, ProgressDrawTarget};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,6 +21,14 @@ pub struct RunCommand {
     /// Do not read or write the compiled-component cache.
     #[arg(long)]
     no_cache: bool,
+    /// Stop the agent if a linear memory grows past this many MiB
+    /// (overrides `max_memory_mb` / CARACAL_MAX_MEMORY_MB).
+    #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=65536))]
+    max_memory_mb: Option<u64>,
+    /// Stop the agent after this many seconds (overrides `max_wall_seconds`
+    /// / CARACAL_MAX_WALL_SECONDS).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=604800))]
+    max_wall_seconds: Option<u64>,
     /// Arguments passed to the agent.
     #[arg(last = true)]
     args: Vec<String>,
@@ -64,7 +72,11 @@ impl RunCommand {
             &component,
             RunOptions {
                 args: self.args,
-                capture_output: false,
+                limits: RunLimits {
+                    max_memory_bytes: self.max_memory_mb.map(|mb| mb << 20),
+                    max_wall_time: self.max_wall_seconds.map(Duration::from_secs),
+                },
+                ..RunOptions::default()
             },
         ))?;
         Ok(outcome.exit_code)

@@ -5,13 +5,16 @@ use super::{ConfigSource, ResourceBinding};
 use std::path::Path;
 
 /// Every variable this module reads, besides `CARACAL_CONFIG`.
-const VARIABLES: [&str; 6] = [
+const VARIABLES: [&str; 9] = [
     "CARACAL_ZONE_ID",
     "CARACAL_APPLICATION_ID",
     "CARACAL_GATEWAY_URL",
     "CARACAL_RESOURCES",
     "CARACAL_RESOURCES_FILE",
     "CARACAL_DEFAULT_TTL_SECONDS",
+    "CARACAL_LEASE_SECONDS",
+    "CARACAL_MAX_MEMORY_MB",
+    "CARACAL_MAX_WALL_SECONDS",
 ];
 
 /// Reads the configuration from `CARACAL_*` variables; with none set, the
@@ -28,6 +31,9 @@ pub(crate) fn read(env: &dyn Fn(&str) -> Option<String>) -> RawConfig {
     raw.application_id = set("CARACAL_APPLICATION_ID");
     raw.gateway_url = set("CARACAL_GATEWAY_URL").filter(|(_, v)| !v.trim().is_empty());
     raw.default_ttl_seconds = set("CARACAL_DEFAULT_TTL_SECONDS");
+    raw.lease_seconds = set("CARACAL_LEASE_SECONDS");
+    raw.max_memory_mb = set("CARACAL_MAX_MEMORY_MB");
+    raw.max_wall_seconds = set("CARACAL_MAX_WALL_SECONDS");
     if let Some(list) = env("CARACAL_RESOURCES") {
         parse_resource_list(&mut raw, &list);
     }

@@ -38,6 +38,9 @@ pub(crate) fn read(path: &Path) -> Result<RawConfig, ConfigError> {
             "application_id" => raw.application_id = text().map(|v| (key.clone(), v)),
             "gateway_url" => raw.gateway_url = text().map(|v| (key.clone(), v)),
             "default_ttl_seconds" => raw.default_ttl_seconds = text().map(|v| (key.clone(), v)),
+            "lease_seconds" => raw.lease_seconds = text().map(|v| (key.clone(), v)),
+            "max_memory_mb" => raw.max_memory_mb = text().map(|v| (key.clone(), v)),
+            "max_wall_seconds" => raw.max_wall_seconds = text().map(|v| (key.clone(), v)),
             "env" => raw.production = text().map(|v| (key.clone(), v)),
             "allow_insecure_config_urls" => raw.allow_insecure = text().map(|v| (key.clone(), v)),
             "resources_file" => {

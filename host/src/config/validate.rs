@@ -13,6 +13,9 @@ pub(crate) struct RawConfig {
     pub application_id: Option<(String, String)>,
     pub gateway_url: Option<(String, String)>,
     pub default_ttl_seconds: Option<(String, String)>,
+    pub lease_seconds: Option<(String, String)>,
+    pub max_memory_mb: Option<(String, String)>,
+    pub max_wall_seconds: Option<(String, String)>,
     pub resources: Vec<(String, ResourceBinding)>,
     pub production: Option<(String, String)>,
     pub allow_insecure: Option<(String, String)>,
@@ -27,6 +30,9 @@ impl RawConfig {
             application_id: None,
             gateway_url: None,
             default_ttl_seconds: None,
+            lease_seconds: None,
+            max_memory_mb: None,
+            max_wall_seconds: None,
             resources: Vec::new(),
             production: None,
             allow_insecure: None,
@@ -84,6 +90,27 @@ impl RawConfig {
                 ),
             }
         }
+        if let Some((key, value)) = self.lease_seconds.take() {
+            match parse_in_range(&value, 1..=3600) {
+                Ok(secs) => config.lease_seconds = secs,
+                Err(message) => self.problem(key, message),
+            }
+        }
+        if let Some((key, value)) = self.max_memory_mb.take() {
+            match parse_in_range(&value, 1..=65536) {
+                Ok(mb) => config.limits.max_memory_bytes = Some(u64::from(mb) << 20),
+                Err(message) => self.problem(key, message),
+            }
+        }
+        if let Some((key, value)) = self.max_wall_seconds.take() {
+            match parse_in_range(&value, 1..=604_800) {
+                Ok(secs) => {
+                    config.limits.max_wall_time =
+                        Some(std::time::Duration::from_secs(u64::from(secs)))
+                }
+                Err(message) => self.problem(key, message),
+            }
+        }
         if let Some((key, value)) = self.gateway_url.take() {
             match check_url(&value, &config) {
                 Ok(()) => config.gateway_url = Some(value.trim_end_matches('/').to_string()),
@@ -123,6 +150,18 @@ impl RawConfig {
                 problems: self.problems,
             })
         }
+    }
+}
+
+/// A whole number within `range`, or a message saying what was expected.
+fn parse_in_range(value: &str, range: std::ops::RangeInclusive<u32>) -> Result<u32, String> {
+    match value.trim().parse::<u32>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a whole number in {}..={}, got `{value}`",
+            range.start(),
+            range.end()
+        )),
     }
 }
 

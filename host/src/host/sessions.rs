@@ -3,7 +3,9 @@
 use super::SessionHandle;
 use super::convert;
 use crate::bindings::sessions::{Host, HostSession};
-use crate::bindings::types::{Context, Headers, Lease, ServiceOptions, SpawnOptions};
+use crate::bindings::types::{
+    Context, Headers, Lease, ServiceOptions, SessionStatus, SpawnOptions,
+};
 use crate::ctx::AgentCtxView;
 use crate::error::HostCallError;
 use crate::projection::Projection;
@@ -15,15 +17,66 @@ impl AgentCtxView<'_> {
         &mut self,
         parent: &SessionId,
         request: SpawnRequest,
+        heartbeat_interval_ms: Option<u64>,
     ) -> Result<Resource<SessionHandle>, HostCallError> {
+        self.check_interval(heartbeat_interval_ms)?;
         let view = self.ctx.authority.spawn(parent, request)?;
+        let generation = view.lease.as_ref().map_or(0, |lease| lease.generation);
+        self.hold(&view, generation, heartbeat_interval_ms)
+    }
+
+    /// A new handle on `view` for the lease holder at `generation`, renewed
+    /// by the host every `heartbeat_interval_ms` if asked.
+    fn hold(
+        &mut self,
+        view: &caracal_authority::SessionView,
+        generation: u64,
+        heartbeat_interval_ms: Option<u64>,
+    ) -> Result<Resource<SessionHandle>, HostCallError> {
+        if let (Some(interval), Some(keeper)) = (heartbeat_interval_ms, &self.ctx.keeper) {
+            keeper.register(
+                view.id.clone(),
+                generation,
+                interval,
+                self.ctx.activity.clone(),
+            );
+        }
         let handle = SessionHandle {
-            generation: view.lease.as_ref().map_or(0, |lease| lease.generation),
-            projection: Projection::new(&view),
-            id: view.id,
+            generation,
+            projection: Projection::new(view),
+            id: view.id.clone(),
             closed: false,
         };
         Ok(self.table.push(handle)?)
+    }
+
+    /// A host-driven heartbeat interval must fit in the lease, and needs a
+    /// host that renews leases.
+    fn check_interval(&self, interval_ms: Option<u64>) -> Result<(), AuthorityError> {
+        let Some(interval) = interval_ms else {
+            return Ok(());
+        };
+        let lease_ms = self.ctx.authority.config().lease_ms.max(1);
+        if !(1..=lease_ms).contains(&interval) {
+            return Err(AuthorityError::Invalid(format!(
+                "heartbeat interval {interval} ms must be within 1..={lease_ms} ms (the lease length)"
+            )));
+        }
+        if self.ctx.keeper.is_none() {
+            return Err(AuthorityError::Unavailable(
+                "this host does not renew leases: call heartbeat yourself".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Retires the handle's session as its lease holder and stops any
+    /// host-driven heartbeat for it.
+    fn retire(&mut self, id: &SessionId, generation: u64) -> Result<(), AuthorityError> {
+        if let Some(keeper) = &self.ctx.keeper {
+            keeper.unregister(id, generation);
+        }
+        self.ctx.authority.close_fenced(id, generation)
     }
 
     /// The handle's session id, refusing a handle the guest already closed.
@@ -60,7 +113,7 @@ impl Host for AgentCtxView<'_> {
 
     fn spawn(&mut self, options: SpawnOptions) -> Result<Resource<SessionHandle>, HostCallError> {
         let root = self.ctx.root.clone();
-        self.spawn_under(&root, convert::spawn_request(options))
+        self.spawn_under(&root, convert::spawn_request(options), None)
     }
 
     fn spawn_service(
@@ -68,7 +121,21 @@ impl Host for AgentCtxView<'_> {
         options: ServiceOptions,
     ) -> Result<Resource<SessionHandle>, HostCallError> {
         let root = self.ctx.root.clone();
-        self.spawn_under(&root, convert::service_request(options))
+        let interval = options.heartbeat_interval_ms;
+        self.spawn_under(&root, convert::service_request(options), interval)
+    }
+
+    fn attach(
+        &mut self,
+        session_id: String,
+        heartbeat_interval_ms: Option<u64>,
+    ) -> Result<Resource<SessionHandle>, HostCallError> {
+        self.check_interval(heartbeat_interval_ms)?;
+        let id = SessionId::from(session_id.as_str());
+        let lease = self.ctx.authority.attach(&id)?;
+        let view = self.ctx.authority.view(&id)?;
+        tracing::info!(session = %id, generation = lease.generation, "service session attached; earlier holders are fenced out");
+        self.hold(&view, lease.generation, heartbeat_interval_ms)
     }
 }
 
@@ -99,7 +166,7 @@ impl HostSession for AgentCtxView<'_> {
         options: SpawnOptions,
     ) -> Result<Resource<SessionHandle>, HostCallError> {
         let parent = self.open_id(&session)?;
-        self.spawn_under(&parent, convert::spawn_request(options))
+        self.spawn_under(&parent, convert::spawn_request(options), None)
     }
 
     fn spawn_service(
@@ -108,29 +175,49 @@ impl HostSession for AgentCtxView<'_> {
         options: ServiceOptions,
     ) -> Result<Resource<SessionHandle>, HostCallError> {
         let parent = self.open_id(&session)?;
-        self.spawn_under(&parent, convert::service_request(options))
+        let interval = options.heartbeat_interval_ms;
+        self.spawn_under(&parent, convert::service_request(options), interval)
+    }
+
+    fn status(&mut self, session: Resource<SessionHandle>) -> wasmtime::Result<SessionStatus> {
+        let id = self.table.get(&session)?.id.clone();
+        Ok(convert::status(self.ctx.authority.status(&id)?))
     }
 
     fn heartbeat(&mut self, session: Resource<SessionHandle>) -> Result<Lease, HostCallError> {
         let id = self.open_id(&session)?;
         let generation = self.table.get(&session)?.generation;
-        Ok(convert::lease(
-            self.ctx.authority.heartbeat(&id, generation)?,
-        ))
+        match self.ctx.authority.heartbeat(&id, generation) {
+            Ok(lease) => Ok(convert::lease(lease)),
+            Err(error) => {
+                if let AuthorityError::Gone(_) | AuthorityError::Denied(_) = error {
+                    tracing::warn!(session = %id, generation, %error, "lease lost");
+                }
+                Err(error.into())
+            }
+        }
     }
 
     fn close(&mut self, session: Resource<SessionHandle>) -> Result<(), HostCallError> {
         let id = self.open_id(&session)?;
-        self.table.get_mut(&session)?.closed = true;
-        Ok(self.ctx.authority.close(&id)?)
+        let handle = self.table.get_mut(&session)?;
+        handle.closed = true;
+        let generation = handle.generation;
+        Ok(self.retire(&id, generation)?)
     }
 
     fn drop(&mut self, session: Resource<SessionHandle>) -> wasmtime::Result<()> {
         let handle = self.table.delete(session)?;
         if !handle.closed {
-            // Dropping a handle retires its session; one already gone
-            // (expired, or closed with an ancestor) needs nothing more.
-            let _ = self.ctx.authority.close(&handle.id);
+            // Dropping a handle retires its session. One already gone
+            // (expired, or closed with an ancestor) needs nothing more; a
+            // holder fenced out by an `attach` must leave the session to its
+            // new holder.
+            if let Err(error @ AuthorityError::Denied(_)) =
+                self.retire(&handle.id, handle.generation)
+            {
+                tracing::info!(session = %handle.id, %error, "dropped a fenced-out handle; the session stays with its new holder");
+            }
         }
         Ok(())
     }

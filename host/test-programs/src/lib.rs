@@ -82,6 +82,34 @@ pub fn args(count: usize, usage: &str) -> Vec<String> {
     args
 }
 
+// `std::process::exit` reports any non-zero code as 1 on wasm32-wasip2 (it
+// calls `wasi:cli/exit.exit` with an error); `exit-with-code` (WASI 0.2.12)
+// carries the code itself.
+#[allow(
+    unsafe_code,
+    reason = "wit-bindgen generates the canonical ABI glue with unsafe code"
+)]
+mod exit_bindings {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        inline: "
+            package caracal:test-programs;
+            world exit { import wasi:cli/exit@0.2.12; }
+        ",
+        world: "caracal:test-programs/exit",
+        generate_all,
+    });
+}
+
+/// Flushes stdout and exits with `code` at once, running no destructor (so
+/// session handles are left for the host to deal with, as after a crash).
+pub fn exit_with_code(code: u8) -> ! {
+    use std::io::Write as _;
+    std::io::stdout().flush().expect("flush stdout");
+    exit_bindings::wasi::cli::exit::exit_with_code(code);
+    unreachable!("exit-with-code returned")
+}
+
 /// `value` or `-`.
 pub fn or_dash(value: Option<&str>) -> &str {
     value.unwrap_or("-")

@@ -2,7 +2,7 @@
 //! passing through, and start-up failures on bad configuration.
 
 use std::process::{Command, Output};
-use test_programs_artifacts::{GUARD_DROP, HELLO_AGENT};
+use test_programs_artifacts::{GUARD_DROP, HELLO_AGENT, SERVICE};
 
 fn caracal_host(dir: &std::path::Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_caracal-host"));
@@ -105,4 +105,57 @@ fn a_second_run_is_served_from_the_component_cache() {
         )
     );
     drop(dir);
+}
+
+#[test]
+fn run_limits_from_flags_stop_the_agent_with_a_message_naming_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = caracal_host(
+        dir.path(),
+        &["run", "--max-memory-mb", "32", SERVICE, "--", "bomb"],
+        &[],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("caracal-host: error: agent stopped: memory limit exceeded"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("the limit is 33554432 bytes"), "{stderr}");
+
+    let out = caracal_host(
+        dir.path(),
+        &[
+            "run",
+            "--max-wall-seconds",
+            "1",
+            SERVICE,
+            "--",
+            "spin",
+            "100",
+        ],
+        &[],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("caracal-host: error: agent stopped: wall-clock limit exceeded"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_bad_limit_flag_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = caracal_host(
+        dir.path(),
+        &["run", "--max-memory-mb", "0", HELLO_AGENT],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--max-memory-mb"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -163,3 +163,67 @@ fn a_missing_explicit_config_file_is_an_error() {
     let error = load(&[("CARACAL_CONFIG", "missing.toml")], dir.path()).unwrap_err();
     assert_eq!(error.problems[0].key, "CARACAL_CONFIG");
 }
+
+#[test]
+fn lease_length_and_run_limits_come_from_the_environment_or_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = load(
+        &[
+            ("CARACAL_LEASE_SECONDS", "5"),
+            ("CARACAL_MAX_MEMORY_MB", "64"),
+            ("CARACAL_MAX_WALL_SECONDS", "90"),
+        ],
+        dir.path(),
+    )
+    .unwrap();
+    assert_eq!(config.lease_seconds, 5);
+    assert_eq!(config.limits.max_memory_bytes, Some(64 << 20));
+    assert_eq!(
+        config.limits.max_wall_time,
+        Some(std::time::Duration::from_secs(90))
+    );
+
+    std::fs::write(
+        dir.path().join("caracal.toml"),
+        "lease_seconds = 10\nmax_memory_mb = 128\nmax_wall_seconds = 30\n",
+    )
+    .unwrap();
+    let config = load(&[], dir.path()).unwrap();
+    assert_eq!(config.lease_seconds, 10);
+    assert_eq!(config.limits.max_memory_bytes, Some(128 << 20));
+    assert_eq!(
+        config.limits.max_wall_time,
+        Some(std::time::Duration::from_secs(30))
+    );
+}
+
+#[test]
+fn out_of_range_lease_and_limits_are_all_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let error = load(
+        &[
+            ("CARACAL_LEASE_SECONDS", "0"),
+            ("CARACAL_MAX_MEMORY_MB", "lots"),
+            ("CARACAL_MAX_WALL_SECONDS", "-1"),
+        ],
+        dir.path(),
+    )
+    .unwrap_err();
+    let mut keys: Vec<_> = error.problems.iter().map(|p| p.key.as_str()).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "CARACAL_LEASE_SECONDS",
+            "CARACAL_MAX_MEMORY_MB",
+            "CARACAL_MAX_WALL_SECONDS"
+        ],
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("expected a whole number in 1..=3600, got `0`"),
+        "{error}"
+    );
+}

@@ -1,7 +1,8 @@
 //! The examples, run under the host as a user would run them.
 
-use crate::support::run;
-use test_programs_artifacts::NARROWED_CHILD;
+use crate::support::{self, args_options, run, run_on};
+use caracal_host::{AgentHost, HostConfig};
+use test_programs_artifacts::{NARROWED_CHILD, SERVICE_WORKER};
 
 #[tokio::test]
 async fn narrowed_child_refuses_every_widening_with_a_typed_error() {
@@ -20,4 +21,40 @@ async fn narrowed_child_refuses_every_widening_with_a_typed_error() {
         assert!(refusal.contains(rule), "`{refusal}` should name {rule}");
     }
     assert!(!run.stdout.contains("allowed (unexpected)"), "{run}");
+}
+
+#[tokio::test]
+async fn service_worker_renews_its_lease_by_hand() {
+    let run = run(SERVICE_WORKER, &["manual"]).await;
+    assert!(run.stdout.contains("(service)"), "{run}");
+    let renewals = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("renewed: generation 1"))
+        .count();
+    assert_eq!(renewals, 3, "{run}");
+    assert!(run.stdout.ends_with("status: active\n"), "{run}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_worker_keeps_its_lease_through_a_wait_longer_than_the_lease() {
+    // A 2 s lease on the real clock: the worker waits 4 s in the host while
+    // the host renews its lease every 500 ms.
+    let env = |name: &str| (name == "CARACAL_LEASE_SECONDS").then(|| "2".to_string());
+    let config = HostConfig::load_from(&env, std::path::Path::new("/nonexistent")).unwrap();
+    let host = AgentHost::builder()
+        .config(config)
+        .cache_dir(Some(support::cache_dir()))
+        .build()
+        .unwrap();
+    let agent = support::load(&host, SERVICE_WORKER);
+    let run = run_on(&host, &agent, args_options(&["auto"]))
+        .await
+        .unwrap();
+    assert_eq!(run.exit_code, 0, "{run}");
+    assert!(
+        run.stdout.contains("lease kept by the host: active"),
+        "{run}"
+    );
+    assert!(run.stdout.contains("renewed: generation 1"), "{run}");
 }

@@ -61,6 +61,7 @@ async fn sessions_left_live_are_retired_when_the_agent_exits() {
     let options = caracal_host::RunOptions {
         args: vec!["leak".into()],
         capture_output: true,
+        ..Default::default()
     };
     let outcome = host.run(&agent, options).await.unwrap();
     let stdout = String::from_utf8_lossy(&outcome.stdout);

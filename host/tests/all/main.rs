@@ -6,6 +6,8 @@ mod config;
 mod examples;
 mod guards;
 mod headers;
+mod leases;
 mod limits;
 mod narrowing;
+mod run_limits;
 mod support;

@@ -110,23 +110,73 @@ impl Step {
     }
 }
 
-/// Runs a compiled guest under the shared host, capturing its output.
+/// Runs a compiled guest under the shared host, capturing its output, and
+/// asserts it exited 0.
 pub async fn run(path: &str, args: &[&str]) -> Run {
-    let component = component(path);
-    let options = RunOptions {
+    let run = run_on(host(), &component(path), args_options(args))
+        .await
+        .expect("agent runs");
+    assert_eq!(run.exit_code, 0, "guest failed\n{run}");
+    run
+}
+
+/// Runs a compiled guest under the shared host with these arguments,
+/// whatever its exit code.
+pub async fn run_any(path: &str, args: &[&str]) -> Run {
+    run_on(host(), &component(path), args_options(args))
+        .await
+        .expect("agent runs")
+}
+
+/// Options that capture output and pass `args`.
+pub fn args_options(args: &[&str]) -> RunOptions {
+    RunOptions {
         args: args.iter().map(|a| a.to_string()).collect(),
         capture_output: true,
-    };
+        ..Default::default()
+    }
+}
+
+/// The shared host's compiled form of a test program.
+pub fn shared_component(path: &str) -> Component {
+    component(path)
+}
+
+/// Loads a test program on a host of its own (a component belongs to the
+/// engine that compiled it; the disk cache makes this cheap).
+pub fn load(host: &AgentHost, path: &str) -> Component {
+    host.load(Path::new(path), || {})
+        .expect("test program loads")
+        .0
+}
+
+/// Runs `component` on `host`, with output captured as `options` says.
+pub async fn run_on(
+    host: &AgentHost,
+    component: &Component,
+    options: RunOptions,
+) -> Result<Run, caracal_host::HostError> {
     let RunOutcome {
         exit_code,
         stdout,
         stderr,
-    } = host().run(&component, options).await.expect("agent runs");
-    let run = Run {
+    } = host.run(component, options).await?;
+    Ok(Run {
         exit_code,
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    };
-    assert_eq!(run.exit_code, 0, "guest failed\n{run}");
-    run
+    })
+}
+
+/// Polls `condition` until it holds, failing after 30 s. For waiting on a
+/// guest running concurrently (synchronisation, not timing).
+pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !condition() {
+        assert!(
+            std::time::Instant::now() < give_up,
+            "timed out waiting: {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
 }

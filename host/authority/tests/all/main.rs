@@ -8,6 +8,7 @@ mod labels;
 mod lease;
 mod lifecycle;
 mod limits;
+mod release;
 mod rules;
 mod status;
 mod sweep;

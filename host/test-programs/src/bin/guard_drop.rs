@@ -32,7 +32,6 @@
 //! destructor, leaving the session for the host to retire.
 
 use std::fmt::Debug;
-use std::io::Write as _;
 
 use caracal::{Caracal, Error};
 use caracal_test_programs::{check, err, ok, report};
@@ -46,32 +45,11 @@ fn main() {
     }
 }
 
-// `std::process::exit` reports any non-zero code as 1 on wasm32-wasip2 (it
-// calls `wasi:cli/exit.exit` with an error); `exit-with-code` (WASI 0.2.12)
-// carries the code itself.
-#[allow(
-    unsafe_code,
-    reason = "wit-bindgen generates the canonical ABI glue with unsafe code"
-)]
-mod exit_bindings {
-    wit_bindgen::generate!({
-        path: "../../wit",
-        inline: "
-            package caracal:test-programs;
-            world exit { import wasi:cli/exit@0.2.12; }
-        ",
-        world: "caracal:test-programs/exit",
-        generate_all,
-    });
-}
-
 /// Spawns a session and exits with code 3 without closing it.
 fn leak(caracal: &Caracal) -> ! {
     let session = caracal.spawn().label("leaked").start().expect("spawn");
     ok("leaked", session.id());
-    std::io::stdout().flush().expect("flush stdout");
-    exit_bindings::wasi::cli::exit::exit_with_code(3);
-    unreachable!("exit-with-code returned")
+    caracal_test_programs::exit_with_code(3)
 }
 
 /// `ok <message>` when `result` is `Err(Gone)`, else `err mismatch`.

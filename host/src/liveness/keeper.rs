@@ -1,0 +1,161 @@
+//! [`LeaseKeeper`]: host-driven auto-heartbeats and the deadline sweeper.
+//!
+//! One keeper per host. On each [`LeaseKeeper::tick`] it renews every
+//! auto-heartbeat that is due, unless its guest has been running wasm for a
+//! whole interval without returning to the host (a stuck guest must lose its
+//! lease), then sweeps the authority engine if a task expiry or lease
+//! deadline has passed. A tick with nothing due costs a lock and a few
+//! comparisons.
+
+use super::GuestActivity;
+use caracal_authority::{AuthorityError, Engine as Authority, SessionId, SweepReport};
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// One guest's request that the host renew a lease for it.
+#[derive(Debug)]
+struct AutoHeartbeat {
+    session: SessionId,
+    generation: u64,
+    interval_ms: u64,
+    next_due_ms: u64,
+    activity: Arc<GuestActivity>,
+}
+
+/// What one [`LeaseKeeper::tick`] did.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct KeeperReport {
+    /// Sessions whose lease the host renewed.
+    pub renewed: Vec<SessionId>,
+    /// Sessions not renewed because their guest has been running wasm for
+    /// at least the heartbeat interval without returning to the host.
+    pub held_back: Vec<SessionId>,
+    /// Auto-heartbeats dropped because the lease is gone for good
+    /// (suspended, retired, or taken over by another holder).
+    pub lost: Vec<(SessionId, AuthorityError)>,
+    /// Renewals that failed for a passing reason; retried next tick.
+    pub retried: Vec<(SessionId, AuthorityError)>,
+    /// The deadline sweep, when one was due.
+    pub sweep: SweepReport,
+}
+
+/// Host-driven lease renewal and sweeping for one authority engine.
+#[derive(Debug)]
+pub struct LeaseKeeper {
+    authority: Arc<Authority>,
+    window_ms: u64,
+    entries: Mutex<Vec<AutoHeartbeat>>,
+}
+
+impl LeaseKeeper {
+    /// A keeper for `authority`. A guest counts as running wasm if an epoch
+    /// tick observed it within the last `window_ms` (two tick periods).
+    pub fn new(authority: Arc<Authority>, window_ms: u64) -> LeaseKeeper {
+        LeaseKeeper {
+            authority,
+            window_ms,
+            entries: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn entries(&self) -> std::sync::MutexGuard<'_, Vec<AutoHeartbeat>> {
+        // Entries are plain data: a panic elsewhere leaves them usable.
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Renews `session` (held at `generation`) every `interval_ms` from now
+    /// on, for as long as `activity`'s guest runs and keeps returning to the
+    /// host. Replaces an earlier registration of the same session.
+    pub(crate) fn register(
+        &self,
+        session: SessionId,
+        generation: u64,
+        interval_ms: u64,
+        activity: Arc<GuestActivity>,
+    ) {
+        let next_due_ms = self.authority.clock().now_ms().saturating_add(interval_ms);
+        let mut entries = self.entries();
+        entries.retain(|e| e.session != session);
+        entries.push(AutoHeartbeat {
+            session,
+            generation,
+            interval_ms,
+            next_due_ms,
+            activity,
+        });
+    }
+
+    /// Stops renewing `session` for the holder at `generation`.
+    pub(crate) fn unregister(&self, session: &SessionId, generation: u64) {
+        self.entries()
+            .retain(|e| !(e.session == *session && e.generation == generation));
+    }
+
+    /// Sessions currently renewed by the host.
+    pub fn registered(&self) -> Vec<SessionId> {
+        self.entries().iter().map(|e| e.session.clone()).collect()
+    }
+
+    /// Renews what is due, then sweeps expired tasks and lapsed leases.
+    /// Every lease lost and every sweep that changed something is logged.
+    pub fn tick(&self) -> KeeperReport {
+        let now = self.authority.clock().now_ms();
+        let mut report = KeeperReport::default();
+        self.entries().retain_mut(|entry| {
+            if entry.activity.has_ended() {
+                return false;
+            }
+            if now < entry.next_due_ms {
+                return true;
+            }
+            entry.next_due_ms = now.saturating_add(entry.interval_ms);
+            let stuck = entry.activity.stuck_for_ms(now, self.window_ms);
+            if stuck >= entry.interval_ms {
+                tracing::warn!(
+                    session = %entry.session,
+                    stuck_ms = stuck,
+                    "not renewing the lease: the guest has run wasm without returning to the host"
+                );
+                report.held_back.push(entry.session.clone());
+                return true;
+            }
+            match self.authority.heartbeat(&entry.session, entry.generation) {
+                Ok(_) => {
+                    report.renewed.push(entry.session.clone());
+                    true
+                }
+                Err(error @ AuthorityError::Unavailable(_)) => {
+                    tracing::warn!(session = %entry.session, %error, "lease renewal failed; retrying next tick");
+                    report.retried.push((entry.session.clone(), error));
+                    true
+                }
+                Err(error) => {
+                    tracing::warn!(session = %entry.session, %error, "lease lost; the host stops renewing it");
+                    report.lost.push((entry.session.clone(), error));
+                    false
+                }
+            }
+        });
+        if self
+            .authority
+            .next_deadline_ms()
+            .is_some_and(|deadline| deadline <= now)
+        {
+            report.sweep = self.authority.sweep();
+            log_sweep(&report.sweep);
+        }
+        report
+    }
+}
+
+fn log_sweep(sweep: &SweepReport) {
+    if !sweep.suspended.is_empty() {
+        tracing::warn!(
+            sessions = ?sweep.suspended,
+            "lease lapsed: sessions suspended"
+        );
+    }
+    if !sweep.terminated.is_empty() {
+        tracing::info!(sessions = ?sweep.terminated, "task TTL expired: sessions terminated");
+    }
+}
