@@ -16,5 +16,6 @@ mod generated {
 }
 
 pub use generated::Imports;
+pub use generated::caracal::agent::outbound;
 pub use generated::caracal::agent::sessions;
 pub use generated::caracal::agent::types;

@@ -25,6 +25,7 @@ pub struct AgentCtx {
     pub(crate) span_ids: SpanIds,
     pub(crate) keeper: Option<Arc<LeaseKeeper>>,
     pub(crate) activity: Arc<GuestActivity>,
+    pub(crate) routed_prefixes: Arc<[String]>,
 }
 
 impl AgentCtx {
@@ -35,6 +36,7 @@ impl AgentCtx {
             signer,
             keeper: None,
             activity: None,
+            routed_prefixes: Arc::from([]),
         }
     }
 
@@ -86,9 +88,17 @@ pub struct AgentCtxBuilder {
     signer: Arc<TokenSigner>,
     keeper: Option<Arc<LeaseKeeper>>,
     activity: Option<Arc<GuestActivity>>,
+    routed_prefixes: Arc<[String]>,
 }
 
 impl AgentCtxBuilder {
+    /// The URL prefixes the host routes through a gateway, as the guest's
+    /// `outbound.routed-prefixes` reports them (default: none).
+    pub fn routed_prefixes(mut self, prefixes: Arc<[String]>) -> Self {
+        self.routed_prefixes = prefixes;
+        self
+    }
+
     /// Lets services ask for host-driven heartbeats, renewed by `keeper`
     /// (without one, `heartbeat-interval-ms` is refused as unavailable).
     pub fn lease_keeper(mut self, keeper: Arc<LeaseKeeper>) -> Self {
@@ -117,6 +127,7 @@ impl AgentCtxBuilder {
             span_ids: SpanIds::new(),
             keeper: self.keeper,
             activity: self.activity.unwrap_or_default(),
+            routed_prefixes: self.routed_prefixes,
         }
     }
 }
