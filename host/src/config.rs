@@ -34,6 +34,13 @@ pub struct HostConfig {
     /// Resource bindings: which upstream URL prefixes belong to which
     /// resource id.
     pub resources: Vec<ResourceBinding>,
+    /// Hosts reachable without a resource binding, in Spin's
+    /// `allowed_outbound_hosts` grammar (`scheme://host[:port]`, `*`
+    /// wildcards). Empty: no other host is reachable.
+    pub allowed_outbound_hosts: Vec<String>,
+    /// A Rego policy every outbound call must pass (`policy_file`,
+    /// `CARACAL_POLICY_FILE`); rule `data.caracal.allow`.
+    pub policy_file: Option<PathBuf>,
     /// Task TTL when a spawn names none, 1..=86400 seconds.
     pub default_ttl_seconds: u32,
     /// Service lease length, 1..=3600 seconds (default 30).
@@ -48,13 +55,66 @@ pub struct HostConfig {
     pub source: ConfigSource,
 }
 
-/// An upstream URL prefix bound to a resource id.
+/// An upstream URL prefix bound to a resource id, with the scopes its
+/// methods and paths require and the credential the embedded gateway
+/// injects.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ResourceBinding {
     /// The resource id, e.g. `resource://tickets`.
     pub resource_id: String,
     /// The upstream URL prefix, e.g. `https://tickets.example/api`.
     pub upstream_prefix: String,
+    /// `("METHOD /path/pattern", scopes)` rules (`rules` table in
+    /// `caracal.toml`). Empty: no particular scope is required, only
+    /// authority over the resource.
+    pub rules: Vec<(String, Vec<String>)>,
+    /// The upstream credential (`[resources."<id>".credential]`).
+    pub credential: Option<Credential>,
+}
+
+impl ResourceBinding {
+    /// A binding with no rules and no credential.
+    pub fn new(resource_id: impl Into<String>, upstream_prefix: impl Into<String>) -> Self {
+        ResourceBinding {
+            resource_id: resource_id.into(),
+            upstream_prefix: upstream_prefix.into(),
+            rules: Vec::new(),
+            credential: None,
+        }
+    }
+}
+
+/// A header the embedded gateway sets on requests to a resource's upstream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credential {
+    /// The header name, e.g. `authorization`.
+    pub header: String,
+    /// The header value (read from `value_env` or `value_file`, with the
+    /// optional `prefix`), kept out of `Debug` output.
+    pub value: Secret,
+}
+
+/// A secret string whose `Debug` form is redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
 }
 
 /// Where a configuration came from.
@@ -121,6 +181,8 @@ impl Default for HostConfig {
             application_id: DEFAULT_APPLICATION_ID.into(),
             gateway_url: None,
             resources: Vec::new(),
+            allowed_outbound_hosts: Vec::new(),
+            policy_file: None,
             default_ttl_seconds: caracal_authority::DEFAULT_TTL_SECONDS,
             lease_seconds: DEFAULT_LEASE_SECONDS,
             limits: RunLimits::default(),
@@ -150,8 +212,8 @@ impl HostConfig {
         let explicit = env("CARACAL_CONFIG").filter(|path| !path.trim().is_empty());
         let local = dir.join("caracal.toml");
         let mut raw = match explicit {
-            Some(path) => file::read(&dir.join(path))?,
-            None if local.is_file() => file::read(&local)?,
+            Some(path) => file::read(&dir.join(path), env)?,
+            None if local.is_file() => file::read(&local, env)?,
             None => env::read(env),
         };
         env::apply_deployment(env, &mut raw);

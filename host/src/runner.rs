@@ -8,7 +8,7 @@ use crate::ctx::{AgentCtx, AgentCtxView, AgentView};
 use crate::error::{HostError, chain};
 use crate::limits::{AgentLimiter, LimitExceeded, RunLimits};
 use crate::liveness::{GuestActivity, LeaseKeeper, TICK_PERIOD, Ticker};
-use crate::outbound::OutboundPolicy;
+use crate::outbound::{Governor, OutboundPolicy};
 use crate::token::TokenSigner;
 use caracal_authority::{Clock, Engine as Authority, EngineConfig, SystemClock};
 use std::path::{Path, PathBuf};
@@ -33,6 +33,8 @@ pub struct AgentHost {
     authority: Arc<Authority>,
     signer: Arc<TokenSigner>,
     keeper: Arc<LeaseKeeper>,
+    governor: Arc<Governor>,
+    routed_prefixes: Arc<[String]>,
     config: HostConfig,
     cache: Option<ComponentCache>,
     // Declared last so it stops after everything it ticks is in place.
@@ -53,9 +55,10 @@ impl std::fmt::Debug for AgentHost {
 /// `default`), the system clock, a fresh in-memory signing key, the
 /// component cache in [`ComponentCache::default_dir`], a background ticker
 /// every [`TICK_PERIOD`], the limits of the configuration (none by
-/// default), and a deny-all sandbox: no outbound HTTP, no sockets, no
-/// environment variables, no preopened directories, empty stdin, stdout and
-/// stderr inherited.
+/// default), and a deny-all sandbox: outbound HTTP only as the
+/// configuration's resource bindings and `allowed_outbound_hosts` permit
+/// (none by default), no sockets, no environment variables, no preopened
+/// directories, empty stdin, stdout and stderr inherited.
 #[derive(Debug, Default)]
 pub struct AgentHostBuilder {
     config: Option<HostConfig>,
@@ -130,12 +133,18 @@ impl AgentHostBuilder {
         let keeper = Arc::new(LeaseKeeper::new(authority.clone(), window_ms));
         let ticker = (!self.manual_ticks)
             .then(|| Ticker::start(engine.clone(), keeper.clone(), TICK_PERIOD));
+        let signer = Arc::new(self.signer.unwrap_or_else(TokenSigner::generate));
+        let governor = Governor::new(&config, authority.clone(), signer.clone())
+            .map_err(|e| HostError::Engine(format!("outbound rules: {e}")))?;
+        let routed_prefixes = governor.routed_prefixes(&config).into();
         Ok(AgentHost {
             engine,
             linker,
             authority,
-            signer: Arc::new(self.signer.unwrap_or_else(TokenSigner::generate)),
+            signer,
             keeper,
+            governor: Arc::new(governor),
+            routed_prefixes,
             config,
             cache,
             _ticker: ticker,
@@ -293,16 +302,18 @@ impl AgentHost {
         }
         let limits = self.config.limits.overridden_by(options.limits);
         let activity = options.activity.unwrap_or_default();
+        let agent = AgentCtx::builder(self.authority.clone(), self.signer.clone())
+            .lease_keeper(self.keeper.clone())
+            .activity(activity)
+            .routed_prefixes(self.routed_prefixes.clone())
+            .build();
         let state = RunState {
             table: ResourceTable::new(),
             wasi: wasi.build(),
             http: WasiHttpCtx::new(),
-            outbound: OutboundPolicy::default(),
+            outbound: OutboundPolicy::new(self.governor.clone(), agent.root().clone()),
             limiter: AgentLimiter::new(limits.max_memory_bytes),
-            agent: AgentCtx::builder(self.authority.clone(), self.signer.clone())
-                .lease_keeper(self.keeper.clone())
-                .activity(activity)
-                .build(),
+            agent,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limiter);

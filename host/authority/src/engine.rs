@@ -3,6 +3,7 @@
 //! close, context). Lease operations and sweeping are in [`leases`].
 
 mod leases;
+mod meter;
 
 use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -46,6 +47,8 @@ pub struct Engine {
     config: EngineConfig,
     clock: Arc<dyn Clock>,
     tree: RwLock<Tree>,
+    /// Outbound calls made per metered delegation edge.
+    calls: std::sync::Mutex<std::collections::HashMap<String, u64>>,
 }
 
 impl fmt::Debug for Engine {
@@ -64,6 +67,7 @@ impl Engine {
             config,
             clock,
             tree: RwLock::new(Tree::default()),
+            calls: Default::default(),
         }
     }
 

@@ -38,6 +38,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod calls;
 mod clock;
 mod deadlines;
 mod engine;
@@ -49,6 +50,7 @@ mod session;
 mod sweep;
 mod tree;
 
+pub use calls::check_call;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use engine::{Engine, EngineConfig};
 pub use error::AuthorityError;

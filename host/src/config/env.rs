@@ -5,7 +5,9 @@ use super::{ConfigSource, ResourceBinding};
 use std::path::Path;
 
 /// Every variable this module reads, besides `CARACAL_CONFIG`.
-const VARIABLES: [&str; 9] = [
+const VARIABLES: [&str; 11] = [
+    "CARACAL_ALLOWED_OUTBOUND_HOSTS",
+    "CARACAL_POLICY_FILE",
     "CARACAL_ZONE_ID",
     "CARACAL_APPLICATION_ID",
     "CARACAL_GATEWAY_URL",
@@ -32,6 +34,17 @@ pub(crate) fn read(env: &dyn Fn(&str) -> Option<String>) -> RawConfig {
     raw.gateway_url = set("CARACAL_GATEWAY_URL").filter(|(_, v)| !v.trim().is_empty());
     raw.default_ttl_seconds = set("CARACAL_DEFAULT_TTL_SECONDS");
     raw.lease_seconds = set("CARACAL_LEASE_SECONDS");
+    if let Some(list) = env("CARACAL_ALLOWED_OUTBOUND_HOSTS") {
+        raw.allowed_outbound_hosts = Some((
+            "CARACAL_ALLOWED_OUTBOUND_HOSTS".into(),
+            list.split(',')
+                .map(str::trim)
+                .filter(|entry| !entry.is_empty())
+                .map(String::from)
+                .collect(),
+        ));
+    }
+    raw.policy_file = set("CARACAL_POLICY_FILE").filter(|(_, v)| !v.trim().is_empty());
     raw.max_memory_mb = set("CARACAL_MAX_MEMORY_MB");
     raw.max_wall_seconds = set("CARACAL_MAX_WALL_SECONDS");
     if let Some(list) = env("CARACAL_RESOURCES") {
@@ -62,13 +75,9 @@ fn parse_resource_list(raw: &mut RawConfig, list: &str) {
         }
         let key = format!("CARACAL_RESOURCES[{index}]");
         match entry.split_once('=') {
-            Some((id, prefix)) => raw.resources.push((
-                key,
-                ResourceBinding {
-                    resource_id: id.trim().into(),
-                    upstream_prefix: prefix.trim().into(),
-                },
-            )),
+            Some((id, prefix)) => raw
+                .resources
+                .push((key, ResourceBinding::new(id.trim(), prefix.trim()))),
             None => raw.problem(
                 key,
                 format!("`{entry}` is not `resource_id=upstream_prefix`"),
@@ -93,13 +102,9 @@ pub(crate) fn read_resources_file(raw: &mut RawConfig, key: &str, path: &Path) {
         serde_json::Value::Object(map) => {
             for (id, prefix) in map {
                 match prefix.as_str() {
-                    Some(prefix) => raw.resources.push((
-                        entry_key(&id),
-                        ResourceBinding {
-                            resource_id: id.clone(),
-                            upstream_prefix: prefix.into(),
-                        },
-                    )),
+                    Some(prefix) => raw
+                        .resources
+                        .push((entry_key(&id), ResourceBinding::new(id.clone(), prefix))),
                     None => raw.problem(entry_key(&id), "the upstream prefix must be a string"),
                 }
             }
@@ -111,10 +116,7 @@ pub(crate) fn read_resources_file(raw: &mut RawConfig, key: &str, path: &Path) {
                 match (field("resource_id"), field("upstream_prefix")) {
                     (Some(resource_id), Some(upstream_prefix)) => raw.resources.push((
                         entry_key(&index.to_string()),
-                        ResourceBinding {
-                            resource_id,
-                            upstream_prefix,
-                        },
+                        ResourceBinding::new(resource_id, upstream_prefix),
                     )),
                     _ => raw.problem(
                         entry_key(&index.to_string()),

@@ -1,12 +1,15 @@
 //! Reading `caracal.toml`.
 
 use super::validate::RawConfig;
-use super::{ConfigError, ConfigSource, ResourceBinding};
+use super::{ConfigError, ConfigSource, Credential, ResourceBinding, Secret};
 use std::path::Path;
 
 /// Reads and checks the shape of a `caracal.toml`; values are validated
 /// later with the rest.
-pub(crate) fn read(path: &Path) -> Result<RawConfig, ConfigError> {
+pub(crate) fn read(
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<RawConfig, ConfigError> {
     let mut raw = RawConfig::new(ConfigSource::File(path.to_path_buf()));
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
@@ -54,7 +57,31 @@ pub(crate) fn read(path: &Path) -> Result<RawConfig, ConfigError> {
                 continue;
             }
             "resources" => {
-                read_resources(&mut raw, value);
+                let base = path.parent().unwrap_or(Path::new("."));
+                read_resources(&mut raw, value, base, env);
+                continue;
+            }
+            "allowed_outbound_hosts" => {
+                match value.as_array().map(|items| {
+                    items
+                        .iter()
+                        .map(|item| item.as_str().map(String::from))
+                        .collect::<Option<Vec<String>>>()
+                }) {
+                    Some(Some(hosts)) => raw.allowed_outbound_hosts = Some((key.clone(), hosts)),
+                    _ => raw.problem(key.clone(), "expected an array of strings"),
+                }
+                continue;
+            }
+            "policy_file" => {
+                match value.as_str() {
+                    Some(file) => {
+                        let base = path.parent().unwrap_or(Path::new("."));
+                        let full = base.join(file).to_string_lossy().into_owned();
+                        raw.policy_file = Some((key.clone(), full));
+                    }
+                    None => raw.problem(key.clone(), "expected a path string"),
+                }
                 continue;
             }
             _ => {
@@ -78,8 +105,16 @@ fn scalar(value: &toml::Value) -> Option<String> {
     }
 }
 
-/// `[resources."<id>"] upstream_prefix = "…"`.
-fn read_resources(raw: &mut RawConfig, value: &toml::Value) {
+/// `[resources."<id>"]` with `upstream_prefix = "…"`, an optional `rules`
+/// table (`"GET /tickets/**" = ["tickets:read"]`) and an optional
+/// `credential` table (`header`, one of `value_env` / `value_file`, and an
+/// optional `prefix` such as `"Bearer "`).
+fn read_resources(
+    raw: &mut RawConfig,
+    value: &toml::Value,
+    base: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) {
     let Some(resources) = value.as_table() else {
         return raw.problem(
             "resources",
@@ -92,18 +127,118 @@ fn read_resources(raw: &mut RawConfig, value: &toml::Value) {
             raw.problem(key, "expected a table with upstream_prefix");
             continue;
         };
-        for unknown in entry.keys().filter(|k| k.as_str() != "upstream_prefix") {
+        for unknown in entry
+            .keys()
+            .filter(|k| !matches!(k.as_str(), "upstream_prefix" | "rules" | "credential"))
+        {
             raw.problem(format!("{key}.{unknown}"), "unknown key");
         }
-        match entry.get("upstream_prefix").and_then(|v| v.as_str()) {
-            Some(prefix) => raw.resources.push((
-                key,
-                ResourceBinding {
-                    resource_id: id.clone(),
-                    upstream_prefix: prefix.to_string(),
-                },
-            )),
-            None => raw.problem(format!("{key}.upstream_prefix"), "missing (a URL string)"),
+        let Some(prefix) = entry.get("upstream_prefix").and_then(|v| v.as_str()) else {
+            raw.problem(format!("{key}.upstream_prefix"), "missing (a URL string)");
+            continue;
+        };
+        let mut binding = ResourceBinding::new(id.clone(), prefix);
+        if let Some(rules) = entry.get("rules") {
+            binding.rules = read_rules(raw, &format!("{key}.rules"), rules);
+        }
+        if let Some(credential) = entry.get("credential") {
+            binding.credential =
+                read_credential(raw, &format!("{key}.credential"), credential, base, env);
+        }
+        raw.resources.push((key, binding));
+    }
+}
+
+fn read_rules(raw: &mut RawConfig, key: &str, value: &toml::Value) -> Vec<(String, Vec<String>)> {
+    let Some(table) = value.as_table() else {
+        raw.problem(key, "expected a table of \"METHOD /path\" = [scopes]");
+        return Vec::new();
+    };
+    let mut rules = Vec::new();
+    for (pattern, scopes) in table {
+        let scopes = scopes.as_array().and_then(|items| {
+            items
+                .iter()
+                .map(|item| item.as_str().map(String::from))
+                .collect::<Option<Vec<String>>>()
+        });
+        match scopes {
+            Some(scopes) => rules.push((pattern.clone(), scopes)),
+            None => raw.problem(
+                format!("{key}.\"{pattern}\""),
+                "expected an array of scope strings",
+            ),
         }
     }
+    rules
+}
+
+fn read_credential(
+    raw: &mut RawConfig,
+    key: &str,
+    value: &toml::Value,
+    base: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<Credential> {
+    let Some(table) = value.as_table() else {
+        raw.problem(
+            key,
+            "expected a table with header and value_env or value_file",
+        );
+        return None;
+    };
+    for unknown in table
+        .keys()
+        .filter(|k| !matches!(k.as_str(), "header" | "value_env" | "value_file" | "prefix"))
+    {
+        raw.problem(format!("{key}.{unknown}"), "unknown key");
+    }
+    let text = |name: &str| table.get(name).and_then(|v| v.as_str());
+    let header = text("header").unwrap_or("authorization");
+    if http::HeaderName::from_bytes(header.as_bytes()).is_err() {
+        raw.problem(
+            format!("{key}.header"),
+            format!("`{header}` is not a header name"),
+        );
+        return None;
+    }
+    let secret = match (text("value_env"), text("value_file")) {
+        (Some(var), None) => match env(var) {
+            Some(value) if !value.trim().is_empty() => value.trim().to_string(),
+            _ => {
+                raw.problem(
+                    format!("{key}.value_env"),
+                    format!("environment variable `{var}` is not set"),
+                );
+                return None;
+            }
+        },
+        (None, Some(file)) => match std::fs::read_to_string(base.join(file)) {
+            Ok(value) if !value.trim().is_empty() => value.trim().to_string(),
+            Ok(_) => {
+                raw.problem(format!("{key}.value_file"), format!("`{file}` is empty"));
+                return None;
+            }
+            Err(e) => {
+                raw.problem(
+                    format!("{key}.value_file"),
+                    format!("cannot read `{file}`: {e}"),
+                );
+                return None;
+            }
+        },
+        _ => {
+            raw.problem(key, "set exactly one of value_env and value_file");
+            return None;
+        }
+    };
+    let value = format!("{}{secret}", text("prefix").unwrap_or(""));
+    if http::HeaderValue::from_str(&value).is_err() {
+        raw.problem(key, "the credential is not a valid header value");
+        return None;
+    }
+    Some(Credential {
+        header: header.to_ascii_lowercase(),
+        value: Secret::new(value),
+    })
 }

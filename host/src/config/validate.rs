@@ -17,6 +17,8 @@ pub(crate) struct RawConfig {
     pub max_memory_mb: Option<(String, String)>,
     pub max_wall_seconds: Option<(String, String)>,
     pub resources: Vec<(String, ResourceBinding)>,
+    pub allowed_outbound_hosts: Option<(String, Vec<String>)>,
+    pub policy_file: Option<(String, String)>,
     pub production: Option<(String, String)>,
     pub allow_insecure: Option<(String, String)>,
 }
@@ -34,6 +36,8 @@ impl RawConfig {
             max_memory_mb: None,
             max_wall_seconds: None,
             resources: Vec::new(),
+            allowed_outbound_hosts: None,
+            policy_file: None,
             production: None,
             allow_insecure: None,
         }
@@ -133,13 +137,43 @@ impl RawConfig {
                 .any(|known| known.resource_id == binding.resource_id)
             {
                 self.problem(
-                    key,
+                    key.clone(),
                     format!("resource `{}` is bound twice", binding.resource_id),
                 );
                 ok = false;
             }
+            if !binding.rules.is_empty() {
+                let rules: Vec<(&str, Vec<String>)> = binding
+                    .rules
+                    .iter()
+                    .map(|(pattern, scopes)| (pattern.as_str(), scopes.clone()))
+                    .collect();
+                if let Err(errors) = caracal_outbound_rules::ScopeRules::parse(&rules) {
+                    for error in errors {
+                        self.problem(format!("{key}.rules"), error.to_string());
+                    }
+                    ok = false;
+                }
+            }
             if ok {
                 config.resources.push(binding);
+            }
+        }
+        if let Some((key, hosts)) = self.allowed_outbound_hosts.take() {
+            match caracal_outbound_rules::AllowedHosts::parse(&hosts) {
+                Ok(_) => config.allowed_outbound_hosts = hosts,
+                Err(errors) => {
+                    for error in errors {
+                        self.problem(key.clone(), error.to_string());
+                    }
+                }
+            }
+        }
+        if let Some((key, path)) = self.policy_file.take() {
+            let path = std::path::PathBuf::from(path);
+            match caracal_policy::Policy::from_file(&path, caracal_policy::Policy::DEFAULT_RULE) {
+                Ok(_) => config.policy_file = Some(path),
+                Err(error) => self.problem(key, error.to_string()),
             }
         }
         if self.problems.is_empty() {

@@ -9,5 +9,7 @@ mod headers;
 mod leases;
 mod limits;
 mod narrowing;
+mod outbound;
 mod run_limits;
 mod support;
+mod upstream;

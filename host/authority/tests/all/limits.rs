@@ -80,3 +80,40 @@ fn live_count_counts_live_non_root_sessions() {
     f.engine.close_root(&other_root);
     assert_eq!(f.engine.live_count(), 1);
 }
+
+#[test]
+fn max_calls_is_metered_per_edge_and_shared_by_inheriting_children() {
+    let f = crate::Fixture::new();
+    let mut narrow = crate::grant(&["t:read"]);
+    narrow.constraints.max_calls = Some(2);
+    let metered = f.narrowed(&f.root, narrow).id;
+    let child = f.task(&metered).id; // inherits the edge and its meter
+
+    assert_eq!(f.engine.meter_call(&metered).unwrap(), 1);
+    assert_eq!(f.engine.meter_call(&child).unwrap(), 2);
+    let refused = f.engine.meter_call(&metered).unwrap_err();
+    assert_eq!(refused.kind(), "denied");
+    assert!(refused.message().contains("max_calls spent"), "{refused}");
+    assert_eq!(crate::kind(f.engine.meter_call(&child)), "denied");
+    // The root is unmetered.
+    assert_eq!(f.engine.meter_call(&f.root).unwrap(), 0);
+}
+
+#[test]
+fn concurrent_calls_never_exceed_max_calls() {
+    let f = std::sync::Arc::new(crate::Fixture::new());
+    let mut narrow = crate::grant(&["t:read"]);
+    narrow.constraints.max_calls = Some(50);
+    let metered = f.narrowed(&f.root, narrow).id;
+    let allowed: usize = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let f = f.clone();
+                let id = metered.clone();
+                scope.spawn(move || (0..20).filter(|_| f.engine.meter_call(&id).is_ok()).count())
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    assert_eq!(allowed, 50);
+}

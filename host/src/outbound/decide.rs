@@ -1,0 +1,274 @@
+//! [`Governor`]: the host-wide outbound rules and the decision for one
+//! request.
+
+use super::identity::identify;
+use super::route::{Gateway, Route};
+use crate::config::{HostConfig, ResourceBinding};
+use crate::token::TokenSigner;
+use caracal_authority::{AuthorityError, Engine as Authority, Scopes, SessionId, check_call};
+use caracal_outbound_rules::{AllowedHosts, ResourceBindings, ScopeRules};
+use caracal_policy::{Decision as PolicyDecision, Policy, PolicyInput};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+/// Why a request was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Denial {
+    /// The caller could not be identified (forged, expired or foreign
+    /// bearer).
+    #[error("identity: {0}")]
+    Identity(String),
+    /// The session is not live, or its authority does not cover the call.
+    #[error("authority: {0}")]
+    Authority(#[from] AuthorityError),
+    /// The URL is neither bound to a resource nor an allowed host.
+    #[error("not allowed: {0}")]
+    NotAllowed(String),
+    /// The Rego policy denied the call (or failed, which denies).
+    #[error("policy: {0}")]
+    Policy(String),
+}
+
+/// An allowed request: who made it, which resource it reaches and how it
+/// is routed.
+#[derive(Debug)]
+pub struct Decision {
+    /// The session whose authority the request used.
+    pub session: SessionId,
+    /// The resource the URL is bound to, if any.
+    pub resource_id: Option<String>,
+    /// How the request travels.
+    pub route: Route,
+}
+
+/// One resource's rule table and credential.
+#[derive(Debug)]
+struct Resource {
+    rules: Option<ScopeRules>,
+    credential: Option<(http::HeaderName, http::HeaderValue)>,
+}
+
+/// The host's outbound rules, shared by every store.
+pub struct Governor {
+    authority: Arc<Authority>,
+    signer: Arc<TokenSigner>,
+    bindings: ResourceBindings,
+    resources: HashMap<String, Resource>,
+    allowed: AllowedHosts,
+    gateway: Option<Gateway>,
+    policy: Option<Policy>,
+}
+
+impl fmt::Debug for Governor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Governor")
+            .field("bindings", &self.bindings)
+            .field("allowed", &self.allowed)
+            .field("gateway", &self.gateway)
+            .field("policy", &self.policy.as_ref().map(Policy::name))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Governor {
+    /// Builds the rules from a validated configuration. Fails only on a
+    /// configuration that bypassed validation (e.g. built by hand), naming
+    /// the bad entry.
+    pub fn new(
+        config: &HostConfig,
+        authority: Arc<Authority>,
+        signer: Arc<TokenSigner>,
+    ) -> Result<Governor, String> {
+        let bindings = ResourceBindings::new(
+            config
+                .resources
+                .iter()
+                .map(|b| (b.resource_id.clone(), b.upstream_prefix.clone())),
+        )
+        .map_err(|errors| join(&errors))?;
+        let mut resources = HashMap::new();
+        for binding in &config.resources {
+            resources.insert(binding.resource_id.clone(), resource(binding)?);
+        }
+        let allowed =
+            AllowedHosts::parse(&config.allowed_outbound_hosts).map_err(|errors| join(&errors))?;
+        let gateway = config
+            .gateway_url
+            .as_deref()
+            .map(Gateway::parse)
+            .transpose()?;
+        let policy = config
+            .policy_file
+            .as_ref()
+            .map(|path| Policy::from_file(path, Policy::DEFAULT_RULE))
+            .transpose()
+            .map_err(|e| e.to_string())?;
+        Ok(Governor {
+            authority,
+            signer,
+            bindings,
+            resources,
+            allowed,
+            gateway,
+            policy,
+        })
+    }
+
+    /// The URL prefixes routed through a gateway: the gateway itself and
+    /// every resource's upstream prefix.
+    pub fn routed_prefixes(&self, config: &HostConfig) -> Vec<String> {
+        let gateway = config.gateway_url.iter().cloned();
+        gateway
+            .chain(config.resources.iter().map(|b| b.upstream_prefix.clone()))
+            .collect()
+    }
+
+    /// Decides one request made by a store whose root context is `root`.
+    pub fn decide(
+        &self,
+        root: &SessionId,
+        request: &http::request::Parts,
+    ) -> Result<Decision, Denial> {
+        let now_ms = self.authority.clock().now_ms();
+        let caller = identify(&request.headers, root, &self.signer, now_ms / 1000)?;
+        self.authority.check_live(&caller.session)?;
+        let url = request.uri.to_string();
+        let method = request.method.as_str();
+
+        let Some(hit) = self.bindings.match_url(&url) else {
+            return self.decide_plain(caller.session, request);
+        };
+        let resource_id = hit.resource_id.to_string();
+        let rest_path = hit.rest_path.clone();
+        let resource = &self.resources[&resource_id];
+        let path = if rest_path.is_empty() {
+            "/"
+        } else {
+            rest_path.as_str()
+        };
+        let required: Vec<String> = match &resource.rules {
+            None => Vec::new(),
+            Some(rules) => rules
+                .required_scopes(method, path)
+                .ok_or_else(|| {
+                    Denial::NotAllowed(format!("no rule of `{resource_id}` covers {method} {path}"))
+                })?
+                .to_vec(),
+        };
+        let view = self.authority.view(&caller.session)?;
+        check_call(view.authority.as_ref(), &resource_id, &required)?;
+        if let Some(policy) = &self.policy {
+            let edge_scopes = match view.authority.as_ref().map(|a| &a.scopes) {
+                Some(Scopes::All) => vec!["*".to_string()],
+                Some(Scopes::Only(set)) => set.iter().cloned().collect(),
+                None => Vec::new(),
+            };
+            let mut input = PolicyInput::default();
+            input.principal.id = caller.session.to_string();
+            input.principal.labels = view.labels.clone();
+            input.resource.identifier = resource_id.clone();
+            input.context.requested_scopes = required.clone();
+            input.context.method = method.to_string();
+            input.context.path = path.to_string();
+            input.delegation_edge.scopes = edge_scopes;
+            if let PolicyDecision::Deny(reason) = policy.decide(&input) {
+                return Err(Denial::Policy(reason.to_string()));
+            }
+        }
+        self.authority.meter_call(&caller.session)?;
+        let route = match &self.gateway {
+            Some(gateway) => Route::Gateway {
+                target: gateway.target(&rest_path_and_query(request)),
+                resource_id: resource_id.clone(),
+                envelope: self.envelope(&caller.session, now_ms)?,
+            },
+            None => Route::Embedded {
+                credential: resource.credential.clone(),
+            },
+        };
+        Ok(Decision {
+            session: caller.session,
+            resource_id: Some(resource_id),
+            route,
+        })
+    }
+
+    /// A request to a URL bound to no resource: the allow-list decides.
+    fn decide_plain(
+        &self,
+        session: SessionId,
+        request: &http::request::Parts,
+    ) -> Result<Decision, Denial> {
+        let uri = &request.uri;
+        let scheme = uri.scheme_str().unwrap_or("https");
+        let host = uri.host().unwrap_or_default();
+        if !self.allowed.allows(scheme, host, uri.port_u16()) {
+            return Err(Denial::NotAllowed(format!(
+                "{scheme}://{host}{} is neither bound to a resource nor in allowed_outbound_hosts",
+                uri.port_u16().map(|p| format!(":{p}")).unwrap_or_default()
+            )));
+        }
+        Ok(Decision {
+            session,
+            resource_id: None,
+            route: Route::Plain,
+        })
+    }
+
+    /// The session's envelope as the host projects it, for the gateway.
+    fn envelope(&self, session: &SessionId, now_ms: u64) -> Result<Vec<(String, String)>, Denial> {
+        let view = self.authority.view(session)?;
+        let mut projection = crate::projection::Projection::new(&view);
+        let mut span = [0u8; 8];
+        span.copy_from_slice(&uuid::Uuid::now_v7().as_bytes()[8..]);
+        Ok(projection.headers(&self.signer, now_ms, span))
+    }
+}
+
+/// The original path and query of a request.
+fn rest_path_and_query(request: &http::request::Parts) -> String {
+    request
+        .uri
+        .path_and_query()
+        .map_or_else(|| "/".to_string(), |pq| pq.as_str().to_string())
+}
+
+fn resource(binding: &ResourceBinding) -> Result<Resource, String> {
+    let rules = if binding.rules.is_empty() {
+        None
+    } else {
+        let lines: Vec<(&str, Vec<String>)> = binding
+            .rules
+            .iter()
+            .map(|(pattern, scopes)| (pattern.as_str(), scopes.clone()))
+            .collect();
+        Some(ScopeRules::parse(&lines).map_err(|errors| join(&errors))?)
+    };
+    let credential = binding
+        .credential
+        .as_ref()
+        .map(|c| {
+            let name = http::HeaderName::from_bytes(c.header.as_bytes())
+                .map_err(|e| format!("credential header `{}`: {e}", c.header))?;
+            let mut value = http::HeaderValue::from_str(c.value.expose()).map_err(|_| {
+                format!(
+                    "credential of `{}` is not a header value",
+                    binding.resource_id
+                )
+            })?;
+            value.set_sensitive(true);
+            Ok::<_, String>((name, value))
+        })
+        .transpose()?;
+    Ok(Resource { rules, credential })
+}
+
+fn join(errors: &[impl fmt::Display]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -1,0 +1,51 @@
+//! Who is calling: the session named by a host-minted bearer, or the
+//! store's root context when the request carries no `authorization`.
+
+use super::Denial;
+use crate::token::TokenSigner;
+use caracal_authority::SessionId;
+use http::HeaderMap;
+
+/// The caller of one outbound request.
+#[derive(Debug)]
+pub(crate) struct Caller {
+    /// The session whose authority the request uses.
+    pub(crate) session: SessionId,
+}
+
+/// Identifies the caller. A request without `authorization` acts for the
+/// root context; anything but one valid, host-minted `Bearer` token is
+/// refused, so a guest cannot pose as another session or smuggle its own
+/// credential past the host.
+pub(crate) fn identify(
+    headers: &HeaderMap,
+    root: &SessionId,
+    signer: &TokenSigner,
+    now_secs: u64,
+) -> Result<Caller, Denial> {
+    let mut values = headers.get_all(http::header::AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
+        return Ok(Caller {
+            session: root.clone(),
+        });
+    };
+    if values.next().is_some() {
+        return Err(Denial::Identity(
+            "more than one authorization header".into(),
+        ));
+    }
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| Denial::Identity("an authorization header the host did not mint".into()))?;
+    let claims = signer
+        .verify(token.trim(), now_secs)
+        .map_err(|e| Denial::Identity(format!("bearer token refused: {e}")))?;
+    let session = match &claims.sid {
+        Some(sid) => SessionId::from(sid.as_str()),
+        // A root token speaks for the application: this store's root.
+        None => root.clone(),
+    };
+    Ok(Caller { session })
+}

@@ -1,0 +1,88 @@
+//! Outbound `wasi:http` governance (DESIGN §5): every request a guest sends
+//! passes through [`OutboundPolicy`], the store's `WasiHttpHooks`, whether
+//! or not the guest uses the SDK.
+//!
+//! 1. **Identify** the caller from the host-minted bearer ([`identity`]); no
+//!    bearer means the store's root context. A bearer the host did not mint,
+//!    or one that does not verify, is refused.
+//! 2. **Match** the URL against the resource bindings, longest prefix
+//!    first; otherwise against `allowed_outbound_hosts` (deny by default).
+//! 3. **Decide** ([`Governor::decide`]): session live, its authority covers
+//!    the resource and the scopes the method and path require, the Rego
+//!    policy allows it, and `max_calls` is not spent.
+//! 4. **Route** ([`route`]): through the configured gateway with the
+//!    envelope and `X-Caracal-Resource`, or through the embedded gateway,
+//!    which strips the bearer and `caracal.*` baggage and injects the
+//!    resource's credential. The credential never reaches the guest.
+//!
+//! A refusal reaches the guest as `HTTP-request-denied`; the host logs why.
+
+mod decide;
+mod identity;
+mod route;
+
+pub use decide::{Decision, Denial, Governor};
+pub use route::Route;
+
+use std::sync::Arc;
+
+use caracal_authority::SessionId;
+use http_body_util::BodyExt as _;
+use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
+
+/// The outbound hooks of one store: the host's [`Governor`] applied on
+/// behalf of the store's root context.
+#[derive(Debug)]
+pub struct OutboundPolicy {
+    governor: Arc<Governor>,
+    root: SessionId,
+}
+
+impl OutboundPolicy {
+    /// Hooks governing the requests of the component whose root context is
+    /// `root`.
+    pub fn new(governor: Arc<Governor>, root: SessionId) -> OutboundPolicy {
+        OutboundPolicy { governor, root }
+    }
+}
+
+type SendFuture = Box<dyn Future<Output = Result<(), Error>> + Send>;
+type ResponseFuture =
+    Box<dyn Future<Output = Result<(http::Response<WasiBody>, SendFuture), Error>> + Send>;
+
+impl WasiHttpHooks for OutboundPolicy {
+    fn send_request(
+        &mut self,
+        request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+        _fut: SendFuture,
+    ) -> ResponseFuture {
+        let (mut parts, body) = request.into_parts();
+        let decision = match self.governor.decide(&self.root, &parts) {
+            Ok(decision) => decision,
+            Err(denial) => {
+                tracing::warn!(
+                    method = %parts.method,
+                    url = %parts.uri,
+                    reason = %denial,
+                    "outbound request denied"
+                );
+                return Box::new(async { Err(Error::HttpRequestDenied) });
+            }
+        };
+        tracing::debug!(method = %parts.method, url = %parts.uri, route = ?decision.route, "outbound request allowed");
+        let secret = decision.route.apply(&mut parts);
+        let request = http::Request::from_parts(parts, body);
+        Box::new(async move {
+            let (mut response, io) =
+                wasmtime_wasi_http::default_send_request(request, options).await?;
+            if let Some(secret) = secret {
+                route::scrub_response(response.headers_mut(), &secret);
+            }
+            Ok((
+                response.map(|body| body.boxed_unsync()),
+                Box::new(io) as SendFuture,
+            ))
+        })
+    }
+}

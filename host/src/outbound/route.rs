@@ -1,0 +1,189 @@
+//! [`Route`]: how an allowed request travels, and the header rewriting each
+//! route needs.
+
+use caracal_envelope::{Baggage, CARACAL_PREFIX, TraceParent};
+use http::{HeaderMap, HeaderName, HeaderValue, Uri};
+
+/// `X-Caracal-Resource`: the resource id a gateway-routed request is for.
+pub const RESOURCE_HEADER: &str = "x-caracal-resource";
+
+/// How an allowed request travels.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Route {
+    /// To a host on the allow-list, as it is, without the envelope.
+    Plain,
+    /// Through the embedded gateway to the upstream, with the resource's
+    /// credential in place of the envelope.
+    Embedded {
+        /// The header to set, if the resource has a credential.
+        credential: Option<(HeaderName, HeaderValue)>,
+    },
+    /// Rewritten to the configured Caracal Gateway, with the envelope.
+    Gateway {
+        /// The gateway URL plus the request's path and query.
+        target: Uri,
+        /// Sent as `X-Caracal-Resource`.
+        resource_id: String,
+        /// The session's envelope as the host projects it.
+        envelope: Vec<(String, String)>,
+    },
+}
+
+impl Route {
+    /// Rewrites the request for this route. Whatever the route, the guest's
+    /// own `authorization` and `caracal.*` baggage are removed first: only
+    /// the host decides what identity leaves the sandbox. Returns the
+    /// injected credential value, so the response can be scrubbed of it.
+    pub(crate) fn apply(&self, request: &mut http::request::Parts) -> Option<HeaderValue> {
+        strip_envelope(&mut request.headers);
+        match self {
+            Route::Plain => None,
+            Route::Embedded { credential } => {
+                let (name, value) = credential.as_ref()?;
+                request.headers.insert(name.clone(), value.clone());
+                Some(value.clone())
+            }
+            Route::Gateway {
+                target,
+                resource_id,
+                envelope,
+            } => {
+                request.uri = target.clone();
+                if let Some(authority) = target.authority()
+                    && let Ok(host) = HeaderValue::from_str(authority.as_str())
+                {
+                    request.headers.insert(http::header::HOST, host);
+                }
+                if let Ok(value) = HeaderValue::from_str(resource_id) {
+                    request.headers.insert(RESOURCE_HEADER, value);
+                }
+                add_envelope(&mut request.headers, envelope);
+                None
+            }
+        }
+    }
+}
+
+/// Removes `authorization` and the `caracal.*` baggage members, keeping
+/// foreign members.
+fn strip_envelope(headers: &mut HeaderMap) {
+    headers.remove(http::header::AUTHORIZATION);
+    let Some(baggage) = headers
+        .get("baggage")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+    else {
+        headers.remove("baggage");
+        return;
+    };
+    match Baggage::parse(&baggage) {
+        Ok(mut parsed) => {
+            parsed.retain(|key| !key.starts_with(CARACAL_PREFIX));
+            set_or_remove(
+                headers,
+                "baggage",
+                (!parsed.is_empty()).then(|| parsed.to_header()),
+            );
+        }
+        // Unparsable (or oversized) baggage is dropped whole.
+        Err(_) => {
+            headers.remove("baggage");
+        }
+    }
+}
+
+/// Adds the host's envelope: the bearer, a `traceparent` unless the request
+/// carries a valid one, `tracestate`, and the Caracal baggage merged with
+/// the request's foreign members.
+fn add_envelope(headers: &mut HeaderMap, envelope: &[(String, String)]) {
+    for (name, value) in envelope {
+        match name.as_str() {
+            "traceparent" => {
+                let valid = headers
+                    .get("traceparent")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| TraceParent::parse(v).is_ok());
+                if !valid {
+                    set_or_remove(headers, "traceparent", Some(value.clone()));
+                }
+            }
+            "baggage" => {
+                let mut merged = headers
+                    .get("baggage")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| Baggage::parse(v).ok())
+                    .unwrap_or_default();
+                if let Ok(ours) = Baggage::parse(value) {
+                    for (key, member) in ours.iter() {
+                        merged.insert(key, member);
+                    }
+                }
+                set_or_remove(headers, "baggage", Some(merged.to_header()));
+            }
+            other => {
+                if let (Ok(name), Ok(value)) = (
+                    HeaderName::from_bytes(other.as_bytes()),
+                    HeaderValue::from_str(value),
+                ) {
+                    headers.insert(name, value);
+                }
+            }
+        }
+    }
+}
+
+fn set_or_remove(headers: &mut HeaderMap, name: &'static str, value: Option<String>) {
+    match value.and_then(|v| HeaderValue::from_str(&v).ok()) {
+        Some(value) => {
+            headers.insert(name, value);
+        }
+        None => {
+            headers.remove(name);
+        }
+    }
+}
+
+/// Drops every response header that carries the injected credential, so an
+/// upstream echoing request headers cannot hand it to the guest.
+pub(crate) fn scrub_response(headers: &mut HeaderMap, secret: &HeaderValue) {
+    let secret = secret.as_bytes();
+    let leaking: Vec<HeaderName> = headers
+        .iter()
+        .filter(|(_, value)| {
+            value
+                .as_bytes()
+                .windows(secret.len().max(1))
+                .any(|window| window == secret)
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
+    for name in leaking {
+        tracing::warn!(header = %name, "removed an upstream response header carrying the injected credential");
+        headers.remove(&name);
+    }
+}
+
+/// A configured Caracal Gateway.
+#[derive(Debug, Clone)]
+pub(crate) struct Gateway {
+    base: String,
+}
+
+impl Gateway {
+    /// `gateway_url` without a trailing slash.
+    pub(crate) fn parse(url: &str) -> Result<Gateway, String> {
+        url.parse::<Uri>()
+            .map_err(|e| format!("gateway_url `{url}`: {e}"))?;
+        Ok(Gateway {
+            base: url.trim_end_matches('/').to_string(),
+        })
+    }
+
+    /// The gateway URL for a request's path and query.
+    pub(crate) fn target(&self, path_and_query: &str) -> Uri {
+        format!("{}{path_and_query}", self.base)
+            .parse()
+            .unwrap_or_else(|_| Uri::from_static("/"))
+    }
+}

@@ -1,0 +1,134 @@
+//! raw_http: an unmodified `wasi:http` client that does not use the Caracal
+//! SDK (zero-code governance), plus the sandbox's other doors.
+//!
+//! `raw_http <METHOD> <URL> [name=value ...] [--body TEXT]` sends one request
+//! through `wasi:http/outgoing-handler` with exactly the headers given and
+//! prints:
+//!
+//! - `RESULT send ok <status>` or `RESULT send err <error-code> <debug>` (the
+//!   host's refusal is `HTTP-request-denied`);
+//! - on a response, `RESULT header ok <name>: <value>` per response header
+//!   and `RESULT body ok <body>`.
+//!
+//! `raw_http doors <ADDR>` prints `RESULT env ok <n>` (the number of
+//! environment variables the guest sees) and `RESULT socket ok connected` or
+//! `RESULT socket err denied <error>` for a TCP connect to `ADDR`.
+
+#[allow(
+    unsafe_code,
+    reason = "wit-bindgen generates the canonical ABI glue with unsafe code"
+)]
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        inline: "
+            package caracal:test-programs;
+            world raw-http { import wasi:http/outgoing-handler@0.2.12; }
+        ",
+        world: "caracal:test-programs/raw-http",
+        generate_all,
+    });
+}
+
+use bindings::wasi::http::outgoing_handler;
+use bindings::wasi::http::types::{Fields, Method, OutgoingBody, OutgoingRequest, Scheme};
+use caracal_test_programs::{err, ok};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("doors") => doors(&args[1]),
+        Some(_) if args.len() >= 2 => send(&args[0], &args[1], &args[2..]),
+        _ => panic!("usage: raw_http <METHOD> <URL> [name=value ...] [--body TEXT] | doors <ADDR>"),
+    }
+}
+
+fn doors(addr: &str) {
+    ok("env", std::env::vars().count());
+    match std::net::TcpStream::connect(addr) {
+        Ok(_) => ok("socket", "connected"),
+        Err(error) => err("socket", "denied", error),
+    }
+}
+
+fn send(method: &str, url: &str, rest: &[String]) {
+    let mut headers = Vec::new();
+    let mut body = None;
+    let mut items = rest.iter();
+    while let Some(item) = items.next() {
+        if item == "--body" {
+            body = items.next().cloned();
+        } else {
+            let (name, value) = item.split_once('=').expect("name=value");
+            headers.push((name.to_string(), value.as_bytes().to_vec()));
+        }
+    }
+    let (scheme, rest) = url.split_once("://").expect("absolute URL");
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let fields = Fields::from_list(&headers).expect("valid headers");
+    let request = OutgoingRequest::new(fields);
+    request
+        .set_method(&match method {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "DELETE" => Method::Delete,
+            other => Method::Other(other.to_string()),
+        })
+        .expect("method");
+    request
+        .set_scheme(Some(&if scheme == "https" {
+            Scheme::Https
+        } else {
+            Scheme::Http
+        }))
+        .expect("scheme");
+    request.set_authority(Some(authority)).expect("authority");
+    request
+        .set_path_with_query(Some(if path.is_empty() { "/" } else { path }))
+        .expect("path");
+    let outgoing = request.body().expect("body");
+    if let Some(text) = &body {
+        let stream = outgoing.write().expect("body stream");
+        for chunk in text.as_bytes().chunks(4096) {
+            stream.blocking_write_and_flush(chunk).expect("write body");
+        }
+    }
+    let pending = match outgoing_handler::handle(request, None) {
+        Ok(pending) => pending,
+        Err(code) => return err("send", &error_name(&code), format!("{code:?}")),
+    };
+    OutgoingBody::finish(outgoing, None).expect("finish body");
+    pending.subscribe().block();
+    let response = match pending.get().expect("ready").expect("once") {
+        Ok(response) => response,
+        Err(code) => return err("send", &error_name(&code), format!("{code:?}")),
+    };
+    ok("send", response.status());
+    for (name, value) in response.headers().entries() {
+        ok(
+            "header",
+            format!("{name}: {}", String::from_utf8_lossy(&value)),
+        );
+    }
+    let incoming = response.consume().expect("response body");
+    let stream = incoming.stream().expect("body stream");
+    let mut bytes = Vec::new();
+    while let Ok(chunk) = stream.blocking_read(64 * 1024) {
+        bytes.extend_from_slice(&chunk);
+    }
+    ok("body", String::from_utf8_lossy(&bytes));
+}
+
+/// The WIT name of an error code, e.g. `HTTP-request-denied`.
+fn error_name(code: &bindings::wasi::http::types::ErrorCode) -> String {
+    use bindings::wasi::http::types::ErrorCode;
+    match code {
+        ErrorCode::HttpRequestDenied => "HTTP-request-denied".into(),
+        other => format!("{other:?}")
+            .split(['(', ' ', '{'])
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+    }
+}

@@ -1,0 +1,280 @@
+//! Outbound governance end to end: guests under a real host calling a real
+//! loopback upstream, through the embedded gateway, the allow-list, the
+//! configured gateway, scope rules and a Rego policy.
+
+use crate::support::{self, Run, args_options, run_on};
+use crate::upstream::{SECRET, Upstream};
+use caracal_host::{AgentHost, HostConfig};
+use std::path::Path;
+use test_programs_artifacts::RAW_HTTP;
+
+/// A host configured by `toml` (written as `caracal.toml` in `dir`); the
+/// secret reaches the config through the host's environment only.
+pub fn host_with(dir: &Path, toml: &str) -> AgentHost {
+    std::fs::write(dir.join("caracal.toml"), toml).unwrap();
+    let secret = SECRET.trim_start_matches("Bearer ").to_string();
+    let env = move |name: &str| (name == "TICKETS_TOKEN").then(|| secret.clone());
+    let config = HostConfig::load_from(&env, dir).unwrap();
+    AgentHost::builder()
+        .config(config)
+        .cache_dir(Some(support::cache_dir()))
+        .build()
+        .unwrap()
+}
+
+/// The tickets resource bound to `upstream`, with its rules and credential.
+pub fn tickets(upstream: &Upstream) -> String {
+    format!(
+        r#"
+[resources."resource://tickets"]
+upstream_prefix = "{}/api"
+[resources."resource://tickets".rules]
+"GET /tickets/**" = ["tickets:read"]
+"GET /tickets" = ["tickets:read"]
+"POST /tickets" = ["tickets:write"]
+[resources."resource://tickets".credential]
+header = "authorization"
+prefix = "Bearer "
+value_env = "TICKETS_TOKEN"
+"#,
+        upstream.base()
+    )
+}
+
+async fn raw(host: &AgentHost, args: &[&str]) -> Run {
+    let agent = support::load(host, RAW_HTTP);
+    let run = run_on(host, &agent, args_options(args)).await.unwrap();
+    assert_eq!(run.exit_code, 0, "{run}");
+    run
+}
+
+fn response_headers(run: &Run) -> Vec<String> {
+    run.stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("RESULT header ok "))
+        .map(String::from)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_gateway_injects_the_credential_the_guest_never_holds() {
+    let upstream = Upstream::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let host = host_with(dir.path(), &tickets(&upstream));
+    let url = format!("{}/api/tickets", upstream.base());
+
+    let run = raw(
+        &host,
+        &["GET", &url, "baggage=caracal.agent_session=evil,team=blue"],
+    )
+    .await;
+
+    assert_eq!(run.step("send").ok(), "200", "{run}");
+    assert!(run.step("body").ok().contains("printer on fire"), "{run}");
+    let seen = upstream.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].headers["authorization"], SECRET);
+    assert_eq!(
+        seen[0].headers["baggage"], "team=blue",
+        "caracal.* members are stripped"
+    );
+    // The upstream echoed the credential in a response header: removed.
+    let headers = response_headers(&run);
+    assert!(
+        !headers.iter().any(|h| h.contains("upstream-secret")),
+        "{headers:?}"
+    );
+    assert!(!run.stdout.contains("upstream-secret"), "{run}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_or_foreign_authorization_is_denied_before_anything_is_sent() {
+    let upstream = Upstream::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let host = host_with(dir.path(), &tickets(&upstream));
+    let url = format!("{}/api/tickets", upstream.base());
+
+    for header in [
+        "authorization=Bearer eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2ln",
+        "authorization=Basic dXNlcjpwYXNz",
+        &format!("authorization={SECRET}"),
+    ] {
+        let run = raw(&host, &["GET", &url, header]).await;
+        let detail = run.step("send").refused("HTTP-request-denied").to_string();
+        assert!(detail.contains("HttpRequestDenied"), "{header}: {detail}");
+    }
+    assert!(upstream.seen().is_empty(), "nothing reached the upstream");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hosts_outside_the_bindings_and_allow_list_are_denied_by_default() {
+    let upstream = Upstream::start().await;
+    let other = Upstream::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "allowed_outbound_hosts = [\"{}\"]\n{}",
+        other.base(),
+        tickets(&upstream)
+    );
+    let host = host_with(dir.path(), &config);
+
+    // Allowed plain host: sent as is, minus any envelope.
+    let run = raw(
+        &host,
+        &[
+            "GET",
+            &format!("{}/status", other.base()),
+            "baggage=caracal.hop=3,team=blue",
+        ],
+    )
+    .await;
+    assert_eq!(run.step("send").ok(), "200", "{run}");
+    let seen = other.seen();
+    assert_eq!(seen[0].headers.get("authorization"), None);
+    assert_eq!(seen[0].headers["baggage"], "team=blue");
+
+    // The upstream's root, outside `/api`, is not bound and not allowed.
+    let run = raw(&host, &["GET", &format!("{}/status", upstream.base())]).await;
+    run.step("send").refused("HTTP-request-denied");
+    // Neither is any other host.
+    let run = raw(&host, &["GET", "http://example.com/"]).await;
+    run.step("send").refused("HTTP-request-denied");
+    assert!(upstream.seen().is_empty());
+
+    // Zero config: nothing at all is reachable.
+    let empty = tempfile::tempdir().unwrap();
+    let bare = host_with(empty.path(), "");
+    let run = raw(&bare, &["GET", &format!("{}/status", other.base())]).await;
+    run.step("send").refused("HTTP-request-denied");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configured_gateway_receives_the_rewritten_request_with_the_envelope() {
+    let upstream = Upstream::start().await;
+    let gateway = Upstream::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "gateway_url = \"{}/gw\"\n{}",
+        gateway.base(),
+        tickets(&upstream)
+    );
+    let host = host_with(dir.path(), &config);
+
+    let url = format!("{}/api/tickets?open=1", upstream.base());
+    let run = raw(&host, &["GET", &url]).await;
+
+    assert_eq!(run.step("send").ok(), "200", "{run}");
+    assert!(
+        upstream.seen().is_empty(),
+        "the gateway, not the upstream, is called"
+    );
+    let seen = gateway.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].path, "/gw/api/tickets?open=1");
+    assert_eq!(seen[0].headers["x-caracal-resource"], "resource://tickets");
+    let bearer = seen[0].headers["authorization"]
+        .strip_prefix("Bearer ")
+        .unwrap();
+    let claims = host
+        .signer()
+        .verify(bearer, now_secs())
+        .expect("a host-minted token");
+    assert_eq!(claims.app, "default");
+    assert!(seen[0].headers["traceparent"].starts_with("00-"));
+    assert!(!seen[0].headers.contains_key("x-caracal-credential"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rego_policy_decides_and_a_broken_one_fails_at_start_up() {
+    let upstream = Upstream::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("policy.rego"),
+        r#"package caracal
+
+default allow := false
+
+allow if {
+    input.resource.identifier == "resource://tickets"
+    input.context.method == "GET"
+}
+
+reason := "only reads are allowed" if { input.context.method != "GET" }
+"#,
+    )
+    .unwrap();
+    let config = format!("policy_file = \"policy.rego\"\n{}", tickets(&upstream));
+    let host = host_with(dir.path(), &config);
+    let url = format!("{}/api/tickets", upstream.base());
+
+    let run = raw(&host, &["GET", &url]).await;
+    assert_eq!(run.step("send").ok(), "200", "{run}");
+    let run = raw(&host, &["POST", &url, "--body", "{}"]).await;
+    run.step("send").refused("HTTP-request-denied");
+    assert_eq!(
+        upstream.seen().len(),
+        1,
+        "the denied POST never left the host"
+    );
+
+    std::fs::write(
+        dir.path().join("policy.rego"),
+        "package caracal\nallow if {",
+    )
+    .unwrap();
+    let env = |name: &str| (name == "TICKETS_TOKEN").then(|| "x".to_string());
+    let error = HostConfig::load_from(&env, dir.path()).unwrap_err();
+    assert!(error.to_string().contains("policy_file"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_has_no_environment_and_no_sockets() {
+    let upstream = Upstream::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let host = host_with(dir.path(), &tickets(&upstream));
+    let run = raw(&host, &["doors", &upstream.addr.to_string()]).await;
+    assert_eq!(run.step("env").ok(), "0");
+    run.step("socket").refused("denied");
+    assert!(upstream.seen().is_empty());
+}
+
+#[test]
+fn a_credential_whose_secret_is_missing_fails_at_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("caracal.toml"),
+        r#"
+[resources."resource://tickets"]
+upstream_prefix = "http://127.0.0.1:9/api"
+[resources."resource://tickets".credential]
+value_env = "NOT_SET"
+[resources."resource://billing"]
+upstream_prefix = "http://127.0.0.1:9/billing"
+[resources."resource://billing".credential]
+value_env = "A"
+value_file = "b"
+[resources."resource://billing".rules]
+"GET /x extra" = ["a"]
+"#,
+    )
+    .unwrap();
+    let error = HostConfig::load_from(&|_| None, dir.path()).unwrap_err();
+    let keys: Vec<&str> = error.problems.iter().map(|p| p.key.as_str()).collect();
+    assert!(
+        keys.contains(&"resources.\"resource://tickets\".credential.value_env"),
+        "{error}"
+    );
+    assert!(
+        keys.contains(&"resources.\"resource://billing\".credential"),
+        "{error}"
+    );
+    assert!(keys.iter().any(|k| k.ends_with(".rules")), "{error}");
+    assert!(!format!("{error:?}").contains("upstream-secret"));
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
