@@ -38,6 +38,10 @@ pub struct HostConfig {
     /// `allowed_outbound_hosts` grammar (`scheme://host[:port]`, `*`
     /// wildcards). Empty: no other host is reachable.
     pub allowed_outbound_hosts: Vec<String>,
+    /// Where the audit trail is appended (`audit_file`, `CARACAL_AUDIT_FILE`).
+    /// The library audits nothing without one; the `caracal-host` binary
+    /// defaults to `.caracal/audit.jsonl`.
+    pub audit_file: Option<PathBuf>,
     /// A Rego policy every outbound call must pass (`policy_file`,
     /// `CARACAL_POLICY_FILE`); rule `data.caracal.allow`.
     pub policy_file: Option<PathBuf>,
@@ -183,6 +187,7 @@ impl Default for HostConfig {
             resources: Vec::new(),
             allowed_outbound_hosts: Vec::new(),
             policy_file: None,
+            audit_file: None,
             default_ttl_seconds: caracal_authority::DEFAULT_TTL_SECONDS,
             lease_seconds: DEFAULT_LEASE_SECONDS,
             limits: RunLimits::default(),

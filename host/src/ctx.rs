@@ -1,6 +1,7 @@
 //! Per-store agent state: the owned [`AgentCtx`], its borrowing view
 //! [`AgentCtxView`] and the [`AgentView`] trait a store's data implements.
 
+use crate::audit::Auditor;
 use crate::liveness::{GuestActivity, LeaseKeeper};
 use crate::projection::{Projection, SpanIds};
 use crate::token::TokenSigner;
@@ -26,6 +27,7 @@ pub struct AgentCtx {
     pub(crate) keeper: Option<Arc<LeaseKeeper>>,
     pub(crate) activity: Arc<GuestActivity>,
     pub(crate) routed_prefixes: Arc<[String]>,
+    pub(crate) auditor: Auditor,
 }
 
 impl AgentCtx {
@@ -37,6 +39,7 @@ impl AgentCtx {
             keeper: None,
             activity: None,
             routed_prefixes: Arc::from([]),
+            auditor: None,
         }
     }
 
@@ -89,9 +92,16 @@ pub struct AgentCtxBuilder {
     keeper: Option<Arc<LeaseKeeper>>,
     activity: Option<Arc<GuestActivity>>,
     routed_prefixes: Arc<[String]>,
+    auditor: Option<Auditor>,
 }
 
 impl AgentCtxBuilder {
+    /// Records spawns, closes and attaches with `auditor` (default: none).
+    pub fn auditor(mut self, auditor: Auditor) -> Self {
+        self.auditor = Some(auditor);
+        self
+    }
+
     /// The URL prefixes the host routes through a gateway, as the guest's
     /// `outbound.routed-prefixes` reports them (default: none).
     pub fn routed_prefixes(mut self, prefixes: Arc<[String]>) -> Self {
@@ -119,6 +129,12 @@ impl AgentCtxBuilder {
             .authority
             .view(&root)
             .expect("a root context just opened is live");
+        let auditor = self.auditor.unwrap_or_else(|| {
+            Auditor::disabled(
+                self.authority.clock().clone(),
+                self.authority.config().application_id.clone(),
+            )
+        });
         AgentCtx {
             root_projection: Projection::new(&view),
             authority: self.authority,
@@ -128,6 +144,7 @@ impl AgentCtxBuilder {
             keeper: self.keeper,
             activity: self.activity.unwrap_or_default(),
             routed_prefixes: self.routed_prefixes,
+            auditor,
         }
     }
 }

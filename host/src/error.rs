@@ -74,6 +74,10 @@ pub enum HostError {
     /// The agent trapped or failed while running.
     #[error("agent failed: {0}")]
     AgentFailed(String),
+    /// The audit log could not be opened (in use by another host, damaged,
+    /// or not writable).
+    #[error("cannot open the audit log: {0}")]
+    Audit(#[source] caracal_audit::AuditError),
     /// The host stopped the agent because it exceeded a resource limit.
     #[error("agent stopped: {0}")]
     Limit(#[from] LimitExceeded),
@@ -90,6 +94,7 @@ impl HostError {
                 | HostError::LoadAgent { .. }
                 | HostError::Link(_)
                 | HostError::WriteFile { .. }
+                | HostError::Audit(_)
         )
     }
 }

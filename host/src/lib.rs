@@ -18,6 +18,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod audit;
 mod bindings;
 mod cache;
 pub mod config;

@@ -2,6 +2,7 @@
 //! under a root context, with every `caracal:agent` import, WASI and
 //! governed outbound `wasi:http`.
 
+use crate::audit::Auditor;
 use crate::cache::{CacheOutcome, ComponentCache};
 use crate::config::HostConfig;
 use crate::ctx::{AgentCtx, AgentCtxView, AgentView};
@@ -35,6 +36,7 @@ pub struct AgentHost {
     keeper: Arc<LeaseKeeper>,
     governor: Arc<Governor>,
     routed_prefixes: Arc<[String]>,
+    auditor: Auditor,
     config: HostConfig,
     cache: Option<ComponentCache>,
     // Declared last so it stops after everything it ticks is in place.
@@ -66,6 +68,7 @@ pub struct AgentHostBuilder {
     signer: Option<TokenSigner>,
     cache: Option<Option<PathBuf>>,
     manual_ticks: bool,
+    audit_file: Option<PathBuf>,
 }
 
 impl AgentHostBuilder {
@@ -91,6 +94,13 @@ impl AgentHostBuilder {
     /// Caches compiled components in `dir`, or not at all with `None`.
     pub fn cache_dir(mut self, dir: Option<PathBuf>) -> Self {
         self.cache = Some(dir);
+        self
+    }
+
+    /// Appends the audit trail to `path` (a JSON-lines, hash-chained log),
+    /// overriding the configuration's `audit_file`.
+    pub fn audit_file(mut self, path: PathBuf) -> Self {
+        self.audit_file = Some(path);
         self
     }
 
@@ -129,12 +139,21 @@ impl AgentHostBuilder {
             .cache
             .unwrap_or_else(ComponentCache::default_dir)
             .map(ComponentCache::new);
+        let auditor = match self.audit_file.as_ref().or(config.audit_file.as_ref()) {
+            Some(path) => Auditor::open(path, authority.clock().clone(), &config.application_id)
+                .map_err(HostError::Audit)?,
+            None => Auditor::disabled(authority.clock().clone(), &config.application_id),
+        };
         let window_ms = 2 * TICK_PERIOD.as_millis() as u64;
-        let keeper = Arc::new(LeaseKeeper::new(authority.clone(), window_ms));
+        let keeper = Arc::new(LeaseKeeper::new(
+            authority.clone(),
+            auditor.clone(),
+            window_ms,
+        ));
         let ticker = (!self.manual_ticks)
             .then(|| Ticker::start(engine.clone(), keeper.clone(), TICK_PERIOD));
         let signer = Arc::new(self.signer.unwrap_or_else(TokenSigner::generate));
-        let governor = Governor::new(&config, authority.clone(), signer.clone())
+        let governor = Governor::new(&config, authority.clone(), signer.clone(), auditor.clone())
             .map_err(|e| HostError::Engine(format!("outbound rules: {e}")))?;
         let routed_prefixes = governor.routed_prefixes(&config).into();
         Ok(AgentHost {
@@ -145,6 +164,7 @@ impl AgentHostBuilder {
             keeper,
             governor: Arc::new(governor),
             routed_prefixes,
+            auditor,
             config,
             cache,
             _ticker: ticker,
@@ -221,6 +241,11 @@ impl AgentHost {
     /// The wasm engine.
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// The audit trail of this host.
+    pub fn auditor(&self) -> &Auditor {
+        &self.auditor
     }
 
     /// The lease keeper renewing host-driven heartbeats and sweeping
@@ -306,6 +331,7 @@ impl AgentHost {
             .lease_keeper(self.keeper.clone())
             .activity(activity)
             .routed_prefixes(self.routed_prefixes.clone())
+            .auditor(self.auditor.clone())
             .build();
         let state = RunState {
             table: ResourceTable::new(),
@@ -343,7 +369,14 @@ impl AgentHost {
                 "{exceeded}; the agent was stopped and its sessions retired"
             );
             let exceeded = exceeded.clone();
-            store.data_mut().agent.retire_all();
+            let agent = &mut store.data_mut().agent;
+            self.auditor.record(
+                self.auditor
+                    .event(caracal_audit::EventKind::Close)
+                    .session(agent.root().to_string())
+                    .reason(format!("agent stopped: {exceeded}")),
+            );
+            agent.retire_all();
             return Err(HostError::Limit(exceeded));
         }
         drop(store);

@@ -1,5 +1,6 @@
 //! The command line: one file per subcommand.
 
+mod audit;
 mod run;
 
 use clap::{Parser, Subcommand};
@@ -20,9 +21,14 @@ pub struct Cli {
     command: Command,
 }
 
+/// The audit log the binary writes and reads unless configured otherwise.
+pub const DEFAULT_AUDIT_FILE: &str = ".caracal/audit.jsonl";
+
 #[derive(Debug, Subcommand)]
 enum Command {
     Run(run::RunCommand),
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 impl Cli {
@@ -30,6 +36,7 @@ impl Cli {
     pub fn execute(self) -> ExitCode {
         match self.command {
             Command::Run(command) => command.execute(),
+            Command::Audit(command) => command.execute(),
         }
     }
 }

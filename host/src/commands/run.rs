@@ -45,7 +45,11 @@ impl RunCommand {
 
     fn run(self) -> Result<i32, HostError> {
         let config = HostConfig::load()?;
-        let mut builder = AgentHost::builder().config(config);
+        let audit_file = config
+            .audit_file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(super::DEFAULT_AUDIT_FILE));
+        let mut builder = AgentHost::builder().config(config).audit_file(audit_file);
         if self.no_cache {
             builder = builder.cache_dir(None);
         }

@@ -5,7 +5,8 @@ use super::{ConfigSource, ResourceBinding};
 use std::path::Path;
 
 /// Every variable this module reads, besides `CARACAL_CONFIG`.
-const VARIABLES: [&str; 11] = [
+const VARIABLES: [&str; 12] = [
+    "CARACAL_AUDIT_FILE",
     "CARACAL_ALLOWED_OUTBOUND_HOSTS",
     "CARACAL_POLICY_FILE",
     "CARACAL_ZONE_ID",
@@ -44,6 +45,7 @@ pub(crate) fn read(env: &dyn Fn(&str) -> Option<String>) -> RawConfig {
                 .collect(),
         ));
     }
+    raw.audit_file = set("CARACAL_AUDIT_FILE").filter(|(_, v)| !v.trim().is_empty());
     raw.policy_file = set("CARACAL_POLICY_FILE").filter(|(_, v)| !v.trim().is_empty());
     raw.max_memory_mb = set("CARACAL_MAX_MEMORY_MB");
     raw.max_wall_seconds = set("CARACAL_MAX_WALL_SECONDS");

@@ -73,6 +73,17 @@ pub(crate) fn read(
                 }
                 continue;
             }
+            "audit_file" => {
+                match value.as_str() {
+                    Some(file) => {
+                        let base = path.parent().unwrap_or(Path::new("."));
+                        let full = base.join(file).to_string_lossy().into_owned();
+                        raw.audit_file = Some((key.clone(), full));
+                    }
+                    None => raw.problem(key.clone(), "expected a path string"),
+                }
+                continue;
+            }
             "policy_file" => {
                 match value.as_str() {
                     Some(file) => {

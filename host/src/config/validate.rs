@@ -19,6 +19,7 @@ pub(crate) struct RawConfig {
     pub resources: Vec<(String, ResourceBinding)>,
     pub allowed_outbound_hosts: Option<(String, Vec<String>)>,
     pub policy_file: Option<(String, String)>,
+    pub audit_file: Option<(String, String)>,
     pub production: Option<(String, String)>,
     pub allow_insecure: Option<(String, String)>,
 }
@@ -38,6 +39,7 @@ impl RawConfig {
             resources: Vec::new(),
             allowed_outbound_hosts: None,
             policy_file: None,
+            audit_file: None,
             production: None,
             allow_insecure: None,
         }
@@ -168,6 +170,9 @@ impl RawConfig {
                     }
                 }
             }
+        }
+        if let Some((_, path)) = self.audit_file.take() {
+            config.audit_file = Some(std::path::PathBuf::from(path));
         }
         if let Some((key, path)) = self.policy_file.take() {
             let path = std::path::PathBuf::from(path);

@@ -2,6 +2,7 @@
 
 use super::SessionHandle;
 use super::convert;
+use crate::audit::AuditDecision;
 use crate::bindings::sessions::{Host, HostSession};
 use crate::bindings::types::{
     Context, Headers, Lease, ServiceOptions, SessionStatus, SpawnOptions,
@@ -9,6 +10,7 @@ use crate::bindings::types::{
 use crate::ctx::AgentCtxView;
 use crate::error::HostCallError;
 use crate::projection::Projection;
+use caracal_audit::EventKind;
 use caracal_authority::{AuthorityError, SessionId, SpawnRequest};
 use wasmtime::component::Resource;
 
@@ -20,7 +22,11 @@ impl AgentCtxView<'_> {
         heartbeat_interval_ms: Option<u64>,
     ) -> Result<Resource<SessionHandle>, HostCallError> {
         self.check_interval(heartbeat_interval_ms)?;
-        let view = self.ctx.authority.spawn(parent, request)?;
+        let labels = request.labels.clone();
+        let lifecycle = request.lifecycle;
+        let spawned = self.ctx.authority.spawn(parent, request);
+        self.audit_spawn(parent, lifecycle, labels, &spawned);
+        let view = spawned?;
         let generation = view.lease.as_ref().map_or(0, |lease| lease.generation);
         self.hold(&view, generation, heartbeat_interval_ms)
     }
@@ -50,6 +56,52 @@ impl AgentCtxView<'_> {
         Ok(self.table.push(handle)?)
     }
 
+    /// Records a spawn, allowed or refused.
+    fn audit_spawn(
+        &self,
+        parent: &SessionId,
+        lifecycle: caracal_authority::Lifecycle,
+        labels: Vec<String>,
+        spawned: &Result<caracal_authority::SessionView, AuthorityError>,
+    ) {
+        let auditor = &self.ctx.auditor;
+        if !auditor.is_enabled() {
+            return;
+        }
+        let event = auditor
+            .event(EventKind::Spawn)
+            .labels(labels)
+            .detail("parent", parent.to_string())
+            .detail("lifecycle", format!("{lifecycle:?}").to_lowercase());
+        auditor.record(match spawned {
+            Ok(view) => {
+                let event = event
+                    .session(view.id.to_string())
+                    .trace(caracal_envelope::hex_lower(&view.trace_id))
+                    .decision(AuditDecision::Allow);
+                match view.authority.as_ref().and_then(|a| a.edge_id.clone()) {
+                    Some(edge) => event.delegation(edge),
+                    None => event,
+                }
+            }
+            Err(error) => event
+                .decision(AuditDecision::Deny)
+                .reason(error.to_string()),
+        });
+    }
+
+    /// Records a session event of `kind` for `id`, with `reason`.
+    fn audit(&self, kind: EventKind, id: &SessionId, reason: Option<String>) {
+        let auditor = &self.ctx.auditor;
+        if auditor.is_enabled() {
+            let event = auditor.event(kind).session(id.to_string());
+            auditor.record(match reason {
+                Some(reason) => event.reason(reason),
+                None => event,
+            });
+        }
+    }
+
     /// A host-driven heartbeat interval must fit in the lease, and needs a
     /// host that renews leases.
     fn check_interval(&self, interval_ms: Option<u64>) -> Result<(), AuthorityError> {
@@ -76,7 +128,9 @@ impl AgentCtxView<'_> {
         if let Some(keeper) = &self.ctx.keeper {
             keeper.unregister(id, generation);
         }
-        self.ctx.authority.close_fenced(id, generation)
+        self.ctx.authority.close_fenced(id, generation)?;
+        self.audit(EventKind::Close, id, None);
+        Ok(())
     }
 
     /// The handle's session id, refusing a handle the guest already closed.
@@ -133,6 +187,11 @@ impl Host for AgentCtxView<'_> {
         self.check_interval(heartbeat_interval_ms)?;
         let id = SessionId::from(session_id.as_str());
         let lease = self.ctx.authority.attach(&id)?;
+        self.audit(
+            EventKind::Attach,
+            &id,
+            Some(format!("lease generation {}", lease.generation)),
+        );
         let view = self.ctx.authority.view(&id)?;
         tracing::info!(session = %id, generation = lease.generation, "service session attached; earlier holders are fenced out");
         self.hold(&view, lease.generation, heartbeat_interval_ms)
@@ -192,6 +251,7 @@ impl HostSession for AgentCtxView<'_> {
             Err(error) => {
                 if let AuthorityError::Gone(_) | AuthorityError::Denied(_) = error {
                     tracing::warn!(session = %id, generation, %error, "lease lost");
+                    self.audit(EventKind::LeaseLost, &id, Some(error.to_string()));
                 }
                 Err(error.into())
             }

@@ -8,6 +8,8 @@
 //! comparisons.
 
 use super::GuestActivity;
+use crate::audit::Auditor;
+use caracal_audit::EventKind;
 use caracal_authority::{AuthorityError, Engine as Authority, SessionId, SweepReport};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -43,16 +45,19 @@ pub struct KeeperReport {
 #[derive(Debug)]
 pub struct LeaseKeeper {
     authority: Arc<Authority>,
+    auditor: Auditor,
     window_ms: u64,
     entries: Mutex<Vec<AutoHeartbeat>>,
 }
 
 impl LeaseKeeper {
-    /// A keeper for `authority`. A guest counts as running wasm if an epoch
-    /// tick observed it within the last `window_ms` (two tick periods).
-    pub fn new(authority: Arc<Authority>, window_ms: u64) -> LeaseKeeper {
+    /// A keeper for `authority`, recording lease losses and sweeps with
+    /// `auditor`. A guest counts as running wasm if an epoch tick observed it
+    /// within the last `window_ms` (two tick periods).
+    pub fn new(authority: Arc<Authority>, auditor: Auditor, window_ms: u64) -> LeaseKeeper {
         LeaseKeeper {
             authority,
+            auditor,
             window_ms,
             entries: Mutex::new(Vec::new()),
         }
@@ -131,6 +136,12 @@ impl LeaseKeeper {
                 }
                 Err(error) => {
                     tracing::warn!(session = %entry.session, %error, "lease lost; the host stops renewing it");
+                    self.auditor.record(
+                        self.auditor
+                            .event(EventKind::LeaseLost)
+                            .session(entry.session.to_string())
+                            .reason(error.to_string()),
+                    );
                     report.lost.push((entry.session.clone(), error));
                     false
                 }
@@ -142,9 +153,32 @@ impl LeaseKeeper {
             .is_some_and(|deadline| deadline <= now)
         {
             report.sweep = self.authority.sweep();
-            log_sweep(&report.sweep);
+            self.record_sweep(&report.sweep);
         }
         report
+    }
+}
+
+impl LeaseKeeper {
+    /// Logs and audits what a sweep did.
+    fn record_sweep(&self, sweep: &SweepReport) {
+        log_sweep(sweep);
+        for id in &sweep.suspended {
+            self.auditor.record(
+                self.auditor
+                    .event(EventKind::Suspend)
+                    .session(id.to_string())
+                    .reason("lease lapsed"),
+            );
+        }
+        for id in &sweep.terminated {
+            self.auditor.record(
+                self.auditor
+                    .event(EventKind::Expire)
+                    .session(id.to_string())
+                    .reason("task TTL expired"),
+            );
+        }
     }
 }
 

@@ -3,8 +3,10 @@
 
 use super::identity::identify;
 use super::route::{Gateway, Route};
+use crate::audit::{AuditDecision, Auditor};
 use crate::config::{HostConfig, ResourceBinding};
 use crate::token::TokenSigner;
+use caracal_audit::EventKind;
 use caracal_authority::{AuthorityError, Engine as Authority, Scopes, SessionId, check_call};
 use caracal_outbound_rules::{AllowedHosts, ResourceBindings, ScopeRules};
 use caracal_policy::{Decision as PolicyDecision, Policy, PolicyInput};
@@ -53,6 +55,7 @@ struct Resource {
 /// The host's outbound rules, shared by every store.
 pub struct Governor {
     authority: Arc<Authority>,
+    auditor: Auditor,
     signer: Arc<TokenSigner>,
     bindings: ResourceBindings,
     resources: HashMap<String, Resource>,
@@ -80,6 +83,7 @@ impl Governor {
         config: &HostConfig,
         authority: Arc<Authority>,
         signer: Arc<TokenSigner>,
+        auditor: Auditor,
     ) -> Result<Governor, String> {
         let bindings = ResourceBindings::new(
             config
@@ -107,6 +111,7 @@ impl Governor {
             .map_err(|e| e.to_string())?;
         Ok(Governor {
             authority,
+            auditor,
             signer,
             bindings,
             resources,
@@ -114,6 +119,32 @@ impl Governor {
             gateway,
             policy,
         })
+    }
+
+    /// Records the outcome of one request.
+    pub(crate) fn audit(&self, request: &http::request::Parts, outcome: &Result<Decision, Denial>) {
+        if !self.auditor.is_enabled() {
+            return;
+        }
+        let event = self
+            .auditor
+            .event(EventKind::Outbound)
+            .request(request.method.as_str(), request.uri.to_string());
+        self.auditor.record(match outcome {
+            Ok(decision) => {
+                let event = event
+                    .session(decision.session.to_string())
+                    .decision(AuditDecision::Allow)
+                    .target(decision.route.name());
+                match &decision.resource_id {
+                    Some(id) => event.resource(id.clone()),
+                    None => event,
+                }
+            }
+            Err(denial) => event
+                .decision(AuditDecision::Deny)
+                .reason(denial.to_string()),
+        });
     }
 
     /// The URL prefixes routed through a gateway: the gateway itself and

@@ -58,7 +58,9 @@ impl WasiHttpHooks for OutboundPolicy {
         _fut: SendFuture,
     ) -> ResponseFuture {
         let (mut parts, body) = request.into_parts();
-        let decision = match self.governor.decide(&self.root, &parts) {
+        let outcome = self.governor.decide(&self.root, &parts);
+        self.governor.audit(&parts, &outcome);
+        let decision = match outcome {
             Ok(decision) => decision,
             Err(denial) => {
                 tracing::warn!(

@@ -31,6 +31,15 @@ pub enum Route {
 }
 
 impl Route {
+    /// `plain`, `embedded-gateway` or `gateway`: how the audit names it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Route::Plain => "plain",
+            Route::Embedded { .. } => "embedded-gateway",
+            Route::Gateway { .. } => "gateway",
+        }
+    }
+
     /// Rewrites the request for this route. Whatever the route, the guest's
     /// own `authorization` and `caracal.*` baggage are removed first: only
     /// the host decides what identity leaves the sandbox. Returns the

@@ -159,3 +159,51 @@ fn a_bad_limit_flag_is_a_usage_error() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn every_run_is_audited_and_audit_verify_names_a_tampered_record() {
+    let dir = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        let out = caracal_host(dir.path(), &["run", HELLO_AGENT], &[]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let log = dir.path().join(".caracal/audit.jsonl");
+    let out = caracal_host(dir.path(), &["audit", "verify"], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("ok: "),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let out = caracal_host(dir.path(), &["audit", "tail"], &[]);
+    let lines = text(&out.stdout);
+    assert!(lines.contains(" spawn allow session="), "{lines}");
+    assert!(lines.contains(" close session="), "{lines}");
+    let out = caracal_host(dir.path(), &["audit", "tail", "--json", "-n", "1"], &[]);
+    let last: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert!(last["seq"].as_u64().unwrap() > 1);
+
+    // Edit one field of the second record: verify fails and names line 2.
+    let original = std::fs::read_to_string(&log).unwrap();
+    let mut records: Vec<String> = original.lines().map(String::from).collect();
+    records[1] = records[1].replacen("\"spawn\"", "\"close\"", 1);
+    std::fs::write(&log, records.join("\n") + "\n").unwrap();
+    let out = caracal_host(dir.path(), &["audit", "verify", log.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("tampered"), "{stderr}");
+    assert!(stderr.contains("line 2"), "{stderr}");
+
+    // Remove a record instead.
+    let mut records: Vec<String> = original.lines().map(String::from).collect();
+    records.remove(2);
+    std::fs::write(&log, records.join("\n") + "\n").unwrap();
+    let out = caracal_host(dir.path(), &["audit", "verify"], &[]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("line 3"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -278,3 +278,59 @@ fn now_secs() -> u64 {
         .unwrap()
         .as_secs()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_outbound_decision_is_audited_with_its_reason() {
+    let upstream = Upstream::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("caracal.toml"), tickets(&upstream)).unwrap();
+    let secret = SECRET.trim_start_matches("Bearer ").to_string();
+    let env = move |name: &str| (name == "TICKETS_TOKEN").then(|| secret.clone());
+    let config = HostConfig::load_from(&env, dir.path()).unwrap();
+    let log = dir.path().join("audit.jsonl");
+    let host = AgentHost::builder()
+        .config(config)
+        .cache_dir(Some(support::cache_dir()))
+        .audit_file(log.clone())
+        .build()
+        .unwrap();
+    let url = format!("{}/api/tickets", upstream.base());
+    raw(&host, &["GET", &url]).await;
+    raw(&host, &["DELETE", &url]).await;
+
+    let records: Vec<caracal_audit::AuditRecord> = caracal_audit::read(&log)
+        .unwrap()
+        .map(Result::unwrap)
+        .filter(|r| r.event.kind == caracal_audit::EventKind::Outbound)
+        .collect();
+    assert_eq!(records.len(), 2);
+    assert_eq!(
+        records[0].event.decision,
+        Some(caracal_audit::Decision::Allow)
+    );
+    assert_eq!(
+        records[0].event.resource_id.as_deref(),
+        Some("resource://tickets")
+    );
+    assert_eq!(records[0].event.target.as_deref(), Some("embedded-gateway"));
+    assert_eq!(
+        records[1].event.decision,
+        Some(caracal_audit::Decision::Deny)
+    );
+    assert!(
+        records[1]
+            .event
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("no rule of `resource://tickets` covers DELETE"),
+        "{:?}",
+        records[1].event.reason
+    );
+    caracal_audit::verify_file(&log).unwrap();
+    assert!(
+        !std::fs::read_to_string(&log)
+            .unwrap()
+            .contains("upstream-secret")
+    );
+}
