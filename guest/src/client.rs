@@ -161,6 +161,28 @@ impl Caracal {
         }
     }
 
+    /// An HTTP client over `wasi:http` that puts the bound context's
+    /// envelope on gateway-routed requests; it inherits this client's
+    /// [`allow_root`](Caracal::allow_root) setting. See [`Transport`].
+    ///
+    /// Requires the `transport` feature (on by default).
+    ///
+    /// [`Transport`]: crate::Transport
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// let caracal = caracal::Caracal::new();
+    /// let session = caracal.spawn().label("triage").start()?;
+    /// let response = caracal.transport().get("https://api.example.com/tickets")?;
+    /// println!("{}", response.status());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "transport")]
+    pub fn transport(&self) -> crate::Transport {
+        crate::Transport::new().allow_root(self.allow_root)
+    }
+
     /// A snapshot of the bound context, else of the root context.
     ///
     /// # Example

@@ -43,6 +43,10 @@
 //! # Features
 //!
 //! - `http` (default): conversions from [`Headers`] to [`http::HeaderMap`].
+//! - `transport` (default; implies `http`): [`Caracal::transport`], a
+//!   blocking HTTP client over `wasi:http/outgoing-handler` ([`Transport`])
+//!   that puts the bound context's envelope on gateway-routed requests
+//!   (WIT `caracal:agent/outbound`) and never follows redirects.
 
 #![deny(missing_docs)]
 
@@ -64,6 +68,8 @@ mod error;
 mod grant;
 mod headers;
 mod session;
+#[cfg(feature = "transport")]
+mod transport;
 
 pub use binding::BindGuard;
 pub use builder::{ServiceBuilder, SpawnBuilder};
@@ -73,6 +79,8 @@ pub use error::Error;
 pub use grant::{DelegationConstraints, Grant, NarrowGrant};
 pub use headers::{Headers, HeadersIter};
 pub use session::{AsContext, Context, Session};
+#[cfg(feature = "transport")]
+pub use transport::{Body, Propagation, Transport, TransportError};
 
 /// The `http` crate, re-exported so that [`Headers`] conversions and the
 /// caller agree on its version. Requires the `http` feature (on by default).

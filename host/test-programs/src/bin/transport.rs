@@ -19,7 +19,7 @@
 //!    (nothing is sent).
 //! 4. `post`: spawns a session (label `transport-post`) and sends
 //!    `POST <base>/routed/tickets` with `content-type: application/json` and
-//!    the body `{"title":"printer on fire","padding":"<6000 x>"}` (6043
+//!    the body `{"title":"printer on fire","padding":"<6000 x>"}` (6040
 //!    bytes, so it is written in two chunks).
 //!    `RESULT post ok <status> <body length> <response body>`.
 //!
@@ -50,7 +50,10 @@ fn main() {
         let authorization = if authorization { "present" } else { "absent" };
         ok(
             "plain",
-            format!("{} authorization={authorization}", response.status().as_u16()),
+            format!(
+                "{} authorization={authorization}",
+                response.status().as_u16()
+            ),
         );
     }
 
@@ -91,7 +94,11 @@ fn main() {
     if let Some((response, _)) = exchange(&transport, "post", post) {
         ok(
             "post",
-            format!("{} {length} {}", response.status().as_u16(), text(&response)),
+            format!(
+                "{} {length} {}",
+                response.status().as_u16(),
+                text(&response)
+            ),
         );
     }
     session.close().expect("close the session");
