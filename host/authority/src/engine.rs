@@ -1,14 +1,25 @@
 //! The [`Engine`]: the store of contexts and delegation edges behind the
 //! `caracal:agent/sessions` interface (spawn, spawn-service, heartbeat,
-//! close, context). Lease operations and sweeping are in [`leases`].
+//! close, context) and the `caracal:agent/delegation` interface (delegate,
+//! accept, revoke). Lease operations and sweeping are in [`leases`], peer
+//! delegation in [`delegation`], revocation in [`revocation`], operator
+//! suspend/resume in [`hold`] and the read models in [`snapshot`].
+//!
+//! The authority model is documented on [`Engine`].
 
+mod delegation;
+mod hold;
 mod leases;
 mod meter;
+mod revocation;
+mod snapshot;
 
 use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::clock::Clock;
+use crate::delegation::EdgeKind;
+use crate::edges::{Edge, Stage};
 use crate::error::{AuthorityError, denied, invalid, limit};
 use crate::grant::{Authority, Grant};
 use crate::limits::{DEFAULT_LEASE_MS, DEFAULT_TTL_SECONDS, MAX_DEPTH, MAX_LIVE_CHILDREN};
@@ -43,6 +54,57 @@ impl Default for EngineConfig {
 /// The store of roots, sessions and their authority. All methods take
 /// `&self`; one lock guards the tree, so a spawn's checks and insert are
 /// atomic.
+///
+/// # The authority model
+///
+/// - **Edges.** Every delegation edge lives in one registry: the edges a
+///   `narrow` grant makes at spawn (accepted at birth by the child) and the
+///   edges [`Engine::delegate`] offers to a peer session (accepted by
+///   [`Engine::accept_delegation`]). An edge records its issuer session,
+///   the issuer's edge it was narrowed from (its parent edge), its
+///   receiver, the contexts holding it and its own authority (scopes,
+///   resource, constraints, expiry, hop). Edges are never removed: they end
+///   `Revoked` or expire.
+/// - **Presented edges.** Each session presents a list of inbound edges.
+///   A root presents none (the application's own authority); `inherit`
+///   copies the parent's list, `none` leaves it empty with no authority,
+///   `narrow` presents the one new edge, and the context an accept derives
+///   (a child task of the receiver) presents the receiver's list plus the
+///   accepted edge, which is its primary edge (the one its envelope names).
+/// - **Effective authority** of a session is the intersection of the
+///   edges it presents ([`rules::intersect`]): scopes in all of them, the
+///   narrowest resource, the earliest expiry, the smallest `max_hops` and
+///   every other bound at its tightest. It is computed once when the
+///   session is made (edges never change, they only end) and is what
+///   [`SessionView::authority`] shows. So a narrowed receiver cannot gain
+///   authority by accepting a delegation: the derived context holds the
+///   delegation only within what the receiver itself held.
+/// - **Dependence.** Authority flows down the tree and along edges, and
+///   ends the same way: a session ends with its parent, an edge ends with
+///   its issuer, and a context ends with every edge it holds. Terminating a
+///   session (close, expiry, release) therefore revokes the edges it and
+///   its subtree issued, and revoking an edge terminates every context
+///   holding it with its subtree, transitively (see `src/cascade.rs`).
+///   Suspension follows the same links.
+/// - **Peer delegation** ([`Engine::delegate`]) is always an offer, within
+///   an application or across applications sharing the engine
+///   ([`Engine::open_root_for`]): nothing changes until the named receiver
+///   accepts. A new edge (peer or narrow) is narrowed from one edge the
+///   issuer presents, which must be named when it presents several, and is
+///   checked against the issuer's effective authority with every rule of
+///   [`rules::narrow`]. Self-delegation and cycles (the receiver being a
+///   session the issuer's authority flows from: a tree ancestor, or the
+///   issuer of an edge it presents, transitively) are refused.
+/// - **Revocation** ([`Engine::revoke_delegation`]) is open to the issuer,
+///   to the issuer of any edge upstream of it, and to their tree
+///   ancestors; [`Engine::revoke_as_admin`] to the host.
+///   [`Engine::impact`] runs the same walk without acting.
+/// - **Time.** An edge never outlives its issuer session (its expiry is
+///   clamped to the issuer's end) and a derived context never outlives its
+///   edge, so expiry needs no cascade of its own.
+/// - **Hot path.** Revocation and suspension are applied eagerly under the
+///   write lock, so [`Engine::check_live`] stays one map lookup with no
+///   allocation and no edge lookups, and still sees them on its next call.
 pub struct Engine {
     config: EngineConfig,
     clock: Arc<dyn Clock>,
@@ -92,8 +154,16 @@ impl Engine {
     }
 
     /// One root context per running component: depth 0, all scopes, no
-    /// expiry, fresh random trace id.
+    /// expiry, fresh random trace id, in the configured application.
     pub fn open_root(&self) -> SessionId {
+        self.open_root_for(&self.config.application_id)
+    }
+
+    /// [`Engine::open_root`] for another application sharing this engine
+    /// (a host serving several): the root and every session under it carry
+    /// `application_id`, and delegations between applications are offers
+    /// the receiver accepts ([`Engine::delegate`]).
+    pub fn open_root_for(&self, application_id: &str) -> SessionId {
         let id = SessionId::generate();
         let node = Node {
             id: id.clone(),
@@ -110,17 +180,24 @@ impl Engine {
             lease: None,
             authority: Some(Authority::root()),
             created_at_ms: self.clock.now_ms(),
+            application: Arc::from(application_id),
+            presents: Vec::new(),
+            issued: Vec::new(),
+            held: false,
+            revoked_by: None,
         };
         self.write().insert(node);
         id
     }
 
     /// Retire a root (or any session) and all its descendants; idempotent,
-    /// and a no-op for an unknown id.
+    /// and a no-op for an unknown id. The edges they issued are revoked
+    /// with the contexts holding them.
     pub fn close_root(&self, root: &SessionId) {
         let mut tree = self.write();
+        let now = self.clock.now_ms();
         if let Some(idx) = tree.find(root) {
-            tree.terminate(idx);
+            tree.terminate(idx, now);
         }
     }
 
@@ -143,21 +220,49 @@ impl Engine {
             if is_service && matches!(tree.health(child, now), Health::Live) {
                 kept.push(node.id.clone());
             } else {
-                tree.terminate(child);
+                tree.terminate(child, now);
             }
         }
         if kept.is_empty() {
-            tree.terminate(idx);
+            tree.terminate(idx, now);
         }
         kept
     }
 
     /// Spawns a child of `parent`, enforcing the limits and the narrowing
-    /// rules (DESIGN §3); returns the child's view.
+    /// rules (DESIGN §3); returns the child's view. A `narrow` grant makes
+    /// a new delegation edge from the parent's only edge; a parent
+    /// presenting several is ambiguous (Denied): name one with
+    /// [`Engine::spawn_from_edge`].
     pub fn spawn(
         &self,
         parent: &SessionId,
         request: SpawnRequest,
+    ) -> Result<SessionView, AuthorityError> {
+        self.spawn_inner(parent, request, None)
+    }
+
+    /// [`Engine::spawn`] with a `narrow` grant narrowed from `parent_edge`,
+    /// one of the edges `parent` presents. Any other grant => Invalid.
+    pub fn spawn_from_edge(
+        &self,
+        parent: &SessionId,
+        parent_edge: &str,
+        request: SpawnRequest,
+    ) -> Result<SessionView, AuthorityError> {
+        if !matches!(request.grant, Grant::Narrow(_)) {
+            return Err(invalid(
+                "only a narrow grant names a parent edge; use spawn for inherit and none",
+            ));
+        }
+        self.spawn_inner(parent, request, Some(parent_edge))
+    }
+
+    fn spawn_inner(
+        &self,
+        parent: &SessionId,
+        request: SpawnRequest,
+        parent_edge: Option<&str>,
     ) -> Result<SessionView, AuthorityError> {
         let SpawnRequest {
             lifecycle,
@@ -195,18 +300,20 @@ impl Engine {
             parent_node.end_ms.map_or(own, |end| own.min(end))
         });
         let end_ms = rules::earliest(expires_at_ms, parent_node.end_ms);
-        let authority = match grant {
-            Grant::Inherit => parent_node.authority.clone(),
-            Grant::None => None,
+        let (authority, presents, new_edge) = match grant {
+            Grant::Inherit => (
+                parent_node.authority.clone(),
+                parent_node.presents.clone(),
+                None,
+            ),
+            Grant::None => (None, Vec::new(), None),
             Grant::Narrow(g) => {
-                let from = parent_node.authority.as_ref().ok_or_else(|| {
-                    denied(format!(
-                        "session `{parent}` holds no authority to narrow (it was spawned with grant none)"
-                    ))
-                })?;
-                Some(rules::narrow(from, &g, new_edge_id(), now, end_ms)?)
+                let (from_edge, base) = delegation::narrowing_base(&tree, p, parent_edge)?;
+                let authority = rules::narrow(&base, &g, new_edge_id(), now, end_ms)?;
+                (Some(authority), Vec::new(), Some(from_edge))
             }
         };
+        let parent_node = tree.node(p);
         let lease = (lifecycle == Lifecycle::Service).then(|| LeaseState {
             deadline_ms: now.saturating_add(self.lease_ms()),
             generation: 1,
@@ -226,8 +333,36 @@ impl Engine {
             lease,
             authority,
             created_at_ms: now,
+            application: parent_node.application.clone(),
+            presents,
+            issued: Vec::new(),
+            held: false,
+            revoked_by: None,
         };
         let idx = tree.insert(node);
+        if let Some(from_edge) = new_edge {
+            // A narrow grant's edge is accepted at birth by the child.
+            let authority = tree
+                .node(idx)
+                .authority
+                .clone()
+                .unwrap_or_else(Authority::root);
+            let edge = tree.edges.push(Edge {
+                id: authority.edge_id.clone().unwrap_or_default(),
+                kind: EdgeKind::Narrow,
+                issuer: p,
+                parent: from_edge,
+                receiver: idx,
+                holders: vec![idx],
+                authority,
+                stage: Stage::Accepted,
+                created_at_ms: now,
+                accepted_at_ms: Some(now),
+                revoked_at_ms: None,
+            });
+            tree.node_mut(idx).presents.push(edge);
+            tree.node_mut(p).issued.push(edge);
+        }
         Ok(tree.view(idx, &self.config))
     }
 
@@ -251,7 +386,7 @@ impl Engine {
         }
         match tree.health(idx, now) {
             health @ (Health::Terminated | Health::Expired(_)) => {
-                tree.apply(health);
+                tree.apply(health, now);
                 tree.outcome(idx, health)
             }
             Health::Live | Health::Suspended | Health::Lapsed(_) => {
@@ -260,7 +395,7 @@ impl Engine {
                 {
                     return Err(stale_generation(id, given, lease.generation));
                 }
-                tree.terminate(idx);
+                tree.terminate(idx, now);
                 Ok(())
             }
         }

@@ -1,12 +1,22 @@
 //! Caracal's authority engine: root contexts, governed sessions, narrowing
-//! delegation edges, task TTLs and service leases (DESIGN §3), as pure,
+//! delegation edges, peer delegation with revocation cascades, operator
+//! suspend/resume, task TTLs and service leases (DESIGN §3), as pure,
 //! thread-safe domain logic.
 //!
-//! The host's implementation of the `caracal:agent/sessions` interface sits
-//! on an [`Engine`]; the types here mirror `caracal:agent/types` (`grant`,
-//! `narrow-grant`, `delegation-constraints`, `lifecycle`, `session-status`,
-//! `lease`, `error`). There is no wasmtime, async or I/O in this crate: time
+//! The host's implementations of the `caracal:agent/sessions` and
+//! `caracal:agent/delegation` interfaces sit on an [`Engine`]; the types
+//! here mirror `caracal:agent/types` (`grant`, `narrow-grant`,
+//! `delegation-constraints`, `lifecycle`, `session-status`, `lease`,
+//! `error`). There is no wasmtime, async or I/O in this crate: time
 //! comes from a [`Clock`], so tests run on a [`ManualClock`].
+//!
+//! How edges, sessions and effective authority relate is written down in
+//! the engine module (`src/engine.rs`): in short, every narrow grant and
+//! peer delegation is an edge in one registry, a session presents a list of
+//! edges and holds their intersection, and ending a session or revoking an
+//! edge ends everything downstream of it at once. [`Engine::snapshot`],
+//! [`Engine::edges`], [`Engine::impact`] and [`Engine::describe_authority`]
+//! are read models for an admin UI and audit.
 //!
 //! Expiry and lease loss are applied lazily whenever a session is touched,
 //! and eagerly by [`Engine::sweep`], which pops deadline-ordered heaps: a
@@ -35,12 +45,29 @@
 //! let deadline = engine.next_deadline_ms().unwrap();
 //! clock.set(deadline);
 //! assert_eq!(engine.sweep().suspended, [service]);
+//!
+//! // Peer delegation is an offer the receiver accepts into a new context;
+//! // revoking it takes that context down before `revoke_delegation` returns.
+//! use caracal_authority::DelegateRequest;
+//! let peer = engine.spawn(&root, SpawnRequest::task()).unwrap().id;
+//! let offer = DelegateRequest::new(peer.clone(), "default", ["tickets:read"], 60);
+//! let refused = engine.delegate(&child.id, offer).unwrap_err();
+//! assert_eq!(refused.kind(), "denied"); // the child's edge allows no further hop
+//! let offer = DelegateRequest::new(peer.clone(), "default", ["tickets:read"], 60);
+//! let delegation = engine.delegate(&root, offer).unwrap();
+//! let context = engine.accept_delegation(&peer, &delegation.id).unwrap();
+//! assert_eq!(engine.impact(&delegation.id).unwrap().sessions, [context.id.clone()]);
+//! engine.revoke_delegation(&root, &delegation.id).unwrap();
+//! assert_eq!(engine.check_live(&context.id).unwrap_err().kind(), "gone");
 //! ```
 #![deny(missing_docs)]
 
 mod calls;
+mod cascade;
 mod clock;
 mod deadlines;
+mod delegation;
+mod edges;
 mod engine;
 mod error;
 mod grant;
@@ -49,9 +76,13 @@ pub mod rules;
 mod session;
 mod sweep;
 mod tree;
+mod views;
 
 pub use calls::check_call;
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use delegation::{
+    DelegateRequest, Delegation, EdgeKind, EdgeState, EdgeView, Impact, RevokeReport,
+};
 pub use engine::{Engine, EngineConfig};
 pub use error::AuthorityError;
 pub use grant::{Authority, DelegationConstraints, Grant, NarrowGrant, Scopes};
@@ -61,3 +92,4 @@ pub use limits::{
 };
 pub use session::{Lease, Lifecycle, SessionId, SessionStatus, SessionView, SpawnRequest};
 pub use sweep::SweepReport;
+pub use views::{ChainLink, SessionNode, Snapshot};

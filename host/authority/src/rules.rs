@@ -3,12 +3,16 @@
 //!
 //! Every rule refuses with a typed [`AuthorityError`]; none silently widens.
 
+mod intersect;
+
 use std::collections::BTreeSet;
 
 use crate::error::{AuthorityError, denied, invalid};
 use crate::grant::{Authority, NarrowGrant, Scopes};
 use crate::limits::{MAX_HOP, MAX_LABEL_CHARS, MAX_LABELS, MAX_TTL_SECONDS};
 use crate::session::Lifecycle;
+
+pub use intersect::intersect;
 
 /// Trims every label and checks the count (≤ 32) and each length
 /// (1..=64 characters after trimming); refusals are `Invalid` and name the

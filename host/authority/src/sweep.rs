@@ -10,12 +10,14 @@ use crate::tree::Tree;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SweepReport {
     /// Every session the sweep terminated: each task past its TTL followed
-    /// by the descendants terminated with it (services included). A session
-    /// already terminated (closed, or swept lazily) is not listed.
+    /// by the descendants terminated with it (services included) and the
+    /// contexts holding delegations they issued. A session already
+    /// terminated (closed, or swept lazily) is not listed.
     pub terminated: Vec<SessionId>,
     /// Every session the sweep moved from active to suspended: each service
     /// whose lease lapsed followed by the active members of its subtree
-    /// (tasks included). A session already suspended is not listed.
+    /// (tasks included) and the contexts holding delegations they issued. A
+    /// session already suspended is not listed.
     pub suspended: Vec<SessionId>,
     /// Deadline-heap entries popped: one per task expiry or lease deadline
     /// that was due. The sweep does no other work, so this is its cost.
@@ -43,7 +45,7 @@ impl Tree {
         let mut report = SweepReport::default();
         while let Some((_, idx)) = self.ttl.pop_due(now_ms) {
             report.examined += 1;
-            self.terminate_with(idx, |node| report.terminated.push(node.id.clone()));
+            self.terminate_with(idx, now_ms, |node| report.terminated.push(node.id.clone()));
         }
         while let Some((_, idx)) = self.leases.pop_due(now_ms) {
             report.examined += 1;

@@ -7,14 +7,21 @@
 //! subtree is suspended or terminated; no child is added under a node that is
 //! not live. Nodes are never removed (terminated ids stay queryable).
 //!
+//! Delegation: `edges` is the registry of delegation edges (see
+//! [`crate::edges`]); a node lists the edges it presents and the edges it
+//! issued. Terminating and suspending follow those links as well as the
+//! tree (see [`crate::cascade`]).
+//!
 //! Heap invariants: `ttl` holds exactly the non-terminated tasks, at their
 //! own expiry; `leases` holds exactly the active services, at their current
 //! lease deadline. Every cascade and renewal keeps them so, which is what
 //! lets the lazy paths and [`Tree::sweep`] agree.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::deadlines::DeadlineHeap;
+use crate::edges::Edges;
 use crate::engine::EngineConfig;
 use crate::error::{AuthorityError, gone};
 use crate::grant::Authority;
@@ -46,8 +53,21 @@ pub(crate) struct Node {
     /// Whether the node or an ancestor is a service (lease checks needed).
     pub(crate) leased: bool,
     pub(crate) lease: Option<LeaseState>,
+    /// The effective authority: the intersection of the presented edges
+    /// (the application's own with none; `None` after `grant none`).
     pub(crate) authority: Option<Authority>,
     pub(crate) created_at_ms: u64,
+    /// The application the node's root belongs to.
+    pub(crate) application: Arc<str>,
+    /// Edges the node presents (edge indexes), oldest first; the last is
+    /// the primary one its envelope names.
+    pub(crate) presents: Vec<usize>,
+    /// Edges the node issued (edge indexes).
+    pub(crate) issued: Vec<usize>,
+    /// Suspended by an operator (not only with a lapsed lease).
+    pub(crate) held: bool,
+    /// The edge whose revocation terminated the node.
+    pub(crate) revoked_by: Option<usize>,
 }
 
 /// A node's liveness at some instant, before lazy effects are applied.
@@ -73,6 +93,8 @@ pub(crate) struct Tree {
     pub(crate) ttl: DeadlineHeap,
     /// Service lease deadlines, keyed by node index.
     pub(crate) leases: DeadlineHeap,
+    /// Every delegation edge.
+    pub(crate) edges: Edges,
 }
 
 impl Tree {
@@ -82,6 +104,15 @@ impl Tree {
 
     pub(crate) fn node(&self, idx: usize) -> &Node {
         &self.nodes[idx]
+    }
+
+    pub(crate) fn node_mut(&mut self, idx: usize) -> &mut Node {
+        &mut self.nodes[idx]
+    }
+
+    /// Every node, oldest first.
+    pub(crate) fn nodes(&self) -> &[Node] {
+        &self.nodes
     }
 
     /// Adds a node and links it under its parent.
@@ -152,14 +183,15 @@ impl Tree {
     /// live: `Ok` if so, else `Gone`.
     pub(crate) fn settle(&mut self, idx: usize, now_ms: u64) -> Result<(), AuthorityError> {
         let health = self.health(idx, now_ms);
-        self.apply(health);
+        self.apply(health, now_ms);
         self.outcome(idx, health)
     }
 
-    /// Carries out the effect a [`Health`] calls for, if any.
-    pub(crate) fn apply(&mut self, health: Health) {
+    /// Carries out the effect a [`Health`] (taken at `now_ms`) calls for,
+    /// if any.
+    pub(crate) fn apply(&mut self, health: Health, now_ms: u64) {
         match health {
-            Health::Expired(top) => self.terminate(top),
+            Health::Expired(top) => self.terminate(top, now_ms),
             Health::Lapsed(top) => self.suspend(top),
             Health::Live | Health::Terminated | Health::Suspended => {}
         }
@@ -167,10 +199,20 @@ impl Tree {
 
     /// The result [`Tree::settle`] reports for `health`.
     pub(crate) fn outcome(&self, idx: usize, health: Health) -> Result<(), AuthorityError> {
-        let id = &self.nodes[idx].id;
+        let node = &self.nodes[idx];
+        let id = &node.id;
         match health {
             Health::Live => Ok(()),
-            Health::Terminated => Err(gone(format!("session `{id}` is terminated"))),
+            Health::Terminated => match node.revoked_by {
+                Some(edge) => Err(gone(format!(
+                    "session `{id}` is revoked: delegation `{}` was revoked",
+                    self.edges.get(edge).id
+                ))),
+                None => Err(gone(format!("session `{id}` is terminated"))),
+            },
+            Health::Suspended if node.held => {
+                Err(gone(format!("session `{id}` is suspended by an operator")))
+            }
             Health::Suspended => Err(gone(format!("session `{id}` is suspended"))),
             Health::Expired(top) if top == idx => Err(gone(format!("session `{id}` has expired"))),
             Health::Expired(top) => Err(gone(format!(
@@ -187,53 +229,6 @@ impl Tree {
         }
     }
 
-    /// Terminates `top` and its whole subtree, unlinking `top` from its
-    /// parent.
-    pub(crate) fn terminate(&mut self, top: usize) {
-        self.terminate_with(top, |_| {});
-    }
-
-    /// [`Tree::terminate`], calling `on` for each node it terminates (every
-    /// node it visits was live), `top` first.
-    pub(crate) fn terminate_with(&mut self, top: usize, mut on: impl FnMut(&Node)) {
-        if self.nodes[top].status == SessionStatus::Terminated {
-            return;
-        }
-        if let Some(parent) = self.nodes[top].parent {
-            self.nodes[parent].children.retain(|&c| c != top);
-        }
-        let mut stack = vec![top];
-        while let Some(i) = stack.pop() {
-            let node = &mut self.nodes[i];
-            node.status = SessionStatus::Terminated;
-            stack.append(&mut node.children);
-            on(node);
-            self.ttl.remove(i);
-            self.leases.remove(i);
-        }
-    }
-
-    /// Suspends `top` and every active node of its subtree.
-    pub(crate) fn suspend(&mut self, top: usize) {
-        self.suspend_with(top, |_| {});
-    }
-
-    /// [`Tree::suspend`], calling `on` for each node it moves from active to
-    /// suspended, `top` first. Suspended tasks keep their expiry; suspended
-    /// services leave the lease heap (a lapsed lease has no deadline left).
-    pub(crate) fn suspend_with(&mut self, top: usize, mut on: impl FnMut(&Node)) {
-        let mut stack = vec![top];
-        while let Some(i) = stack.pop() {
-            let node = &mut self.nodes[i];
-            if node.status == SessionStatus::Active {
-                node.status = SessionStatus::Suspended;
-                on(node);
-            }
-            stack.extend_from_slice(&node.children);
-            self.leases.remove(i);
-        }
-    }
-
     /// Terminates the children of `idx` whose life has ended.
     pub(crate) fn sweep_children(&mut self, idx: usize, now_ms: u64) {
         let expired: Vec<usize> = self.nodes[idx]
@@ -243,7 +238,7 @@ impl Tree {
             .filter(|&c| ended(&self.nodes[c], now_ms))
             .collect();
         for child in expired {
-            self.terminate(child);
+            self.terminate(child, now_ms);
         }
     }
 
@@ -277,7 +272,7 @@ impl Tree {
         SessionView {
             id: node.id.clone(),
             zone_id: config.zone_id.clone(),
-            application_id: config.application_id.clone(),
+            application_id: node.application.to_string(),
             parent: node.parent.map(|p| self.nodes[p].id.clone()),
             is_root: node.parent.is_none(),
             lifecycle: node.lifecycle,
@@ -298,6 +293,6 @@ impl Tree {
 }
 
 /// Whether a node's life (its own or an ancestor's expiry) is over.
-fn ended(node: &Node, now_ms: u64) -> bool {
+pub(crate) fn ended(node: &Node, now_ms: u64) -> bool {
     node.end_ms.is_some_and(|end| now_ms >= end)
 }

@@ -33,7 +33,7 @@ impl Engine {
         if generation != current.generation && matches!(health, Health::Live | Health::Lapsed(_)) {
             return Err(stale_generation(id, generation, current.generation));
         }
-        tree.apply(health);
+        tree.apply(health, now);
         tree.outcome(idx, health)?;
         let lease = LeaseState {
             deadline_ms: now.saturating_add(self.lease_ms()),

@@ -1,16 +1,20 @@
 //! Integration tests for `caracal-authority`, all on a virtual clock.
 
 mod attach;
+mod chain;
 mod concurrency;
 mod constraints;
+mod delegation;
 mod grants;
 mod labels;
 mod lease;
 mod lifecycle;
 mod limits;
 mod release;
+mod revocation;
 mod rules;
 mod status;
+mod suspend;
 mod sweep;
 mod ttl;
 
@@ -19,8 +23,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use caracal_authority::{
-    AuthorityError, Engine, EngineConfig, Grant, ManualClock, NarrowGrant, SessionId, SessionView,
-    SpawnRequest,
+    AuthorityError, DelegateRequest, Delegation, DelegationConstraints, Engine, EngineConfig,
+    Grant, ManualClock, NarrowGrant, SessionId, SessionView, SpawnRequest,
 };
 
 /// The virtual clock's start: some time in November 2023.
@@ -97,6 +101,40 @@ impl Fixture {
         )
     }
 
+    /// A task under `parent` narrowed to `scopes` with room for `max_hops`.
+    pub fn agent(&self, parent: &SessionId, scopes: &[&str], max_hops: u32) -> SessionView {
+        self.narrowed(
+            parent,
+            NarrowGrant {
+                constraints: DelegationConstraints {
+                    max_hops: Some(max_hops),
+                    ..Default::default()
+                },
+                ..grant(scopes)
+            },
+        )
+    }
+
+    /// `from` offers `scopes` to `to` (of the default application) for 60 s.
+    pub fn delegate(&self, from: &SessionId, to: &SessionId, scopes: &[&str]) -> Delegation {
+        self.engine
+            .delegate(from, offer(to, scopes))
+            .unwrap_or_else(|e| panic!("delegation from {from} to {to} refused: {e}"))
+    }
+
+    /// `receiver` accepts `delegation`; returns the derived context.
+    pub fn accept(&self, receiver: &SessionId, delegation: &Delegation) -> SessionView {
+        self.engine
+            .accept_delegation(receiver, &delegation.id)
+            .unwrap_or_else(|e| panic!("accept by {receiver} refused: {e}"))
+    }
+
+    /// `from` offers `scopes` to `to` and `to` accepts: the derived context.
+    pub fn hand(&self, from: &SessionId, to: &SessionId, scopes: &[&str]) -> SessionView {
+        let delegation = self.delegate(from, to, scopes);
+        self.accept(to, &delegation)
+    }
+
     pub fn advance_secs(&self, secs: u64) {
         self.clock.advance(Duration::from_secs(secs));
     }
@@ -115,6 +153,20 @@ pub fn kind<T: std::fmt::Debug>(result: Result<T, AuthorityError>) -> &'static s
 /// The ids as a set, for order-free comparison of sweep reports.
 pub fn set<'a>(ids: impl IntoIterator<Item = &'a SessionId>) -> BTreeSet<SessionId> {
     ids.into_iter().cloned().collect()
+}
+
+/// An offer of `scopes` to `to` (default application) for 60 s.
+pub fn offer(to: &SessionId, scopes: &[&str]) -> DelegateRequest {
+    DelegateRequest::new(to.clone(), "default", scopes.iter().copied(), 60)
+}
+
+/// The edge id a session's effective authority names.
+#[track_caller]
+pub fn edge_of(view: &SessionView) -> String {
+    view.authority
+        .as_ref()
+        .and_then(|a| a.edge_id.clone())
+        .expect("the session presents an edge")
 }
 
 /// A grant of `scopes`.
