@@ -78,6 +78,10 @@ pub enum HostError {
     /// or not writable).
     #[error("cannot open the audit log: {0}")]
     Audit(#[source] caracal_audit::AuditError),
+    /// An operator revoked the agent's root authority while it ran (the
+    /// kill switch); the payload is the root's id.
+    #[error("agent stopped: its root authority {0} was revoked")]
+    Revoked(String),
     /// The host stopped the agent because it exceeded a resource limit.
     #[error("agent stopped: {0}")]
     Limit(#[from] LimitExceeded),

@@ -11,7 +11,7 @@ use crate::limits::{AgentLimiter, LimitExceeded, RunLimits};
 use crate::liveness::{GuestActivity, LeaseKeeper, TICK_PERIOD, Ticker};
 use crate::outbound::{Governor, OutboundPolicy};
 use crate::token::TokenSigner;
-use caracal_authority::{Clock, Engine as Authority, EngineConfig, SystemClock};
+use caracal_authority::{Clock, Engine as Authority, EngineConfig, SessionStatus, SystemClock};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use wasmtime::component::{Component, Linker, ResourceTable};
@@ -171,6 +171,11 @@ impl AgentHostBuilder {
         })
     }
 }
+
+/// The trap an agent is stopped with when its root is retired under it.
+#[derive(Debug, thiserror::Error)]
+#[error("the root authority {0} was revoked")]
+struct Revoked(String);
 
 /// How to run one agent.
 #[derive(Debug, Default)]
@@ -362,6 +367,12 @@ impl AgentHost {
             None => call.await,
         };
         if let Err(e) = &result
+            && let Some(Revoked(root)) = e.downcast_ref::<Revoked>()
+        {
+            tracing::warn!(%root, "the agent's root authority was revoked; the agent was stopped");
+            return Err(HostError::Revoked(root.clone()));
+        }
+        if let Err(e) = &result
             && let Some(exceeded) = e.downcast_ref::<LimitExceeded>()
         {
             tracing::warn!(
@@ -403,6 +414,8 @@ impl AgentHost {
     /// and otherwise yield to the async executor.
     fn watch_epochs(&self, store: &mut Store<RunState>, limits: RunLimits) {
         let clock = self.authority.clock().clone();
+        let authority = self.authority.clone();
+        let root = store.data().agent.root().clone();
         let started_ms = clock.now_ms();
         let limit_ms = limits.max_wall_time.map(|limit| limit.as_millis() as u64);
         store.set_epoch_deadline(1);
@@ -410,12 +423,19 @@ impl AgentHost {
             let now = clock.now_ms();
             ctx.data().agent.activity.observe_running(now);
             let ran_ms = now.saturating_sub(started_ms);
-            match limit_ms {
-                Some(limit_ms) if ran_ms >= limit_ms => {
-                    Err(LimitExceeded::WallClock { limit_ms, ran_ms }.into())
-                }
-                _ => Ok(UpdateDeadline::Yield(1)),
+            if let Some(limit_ms) = limit_ms
+                && ran_ms >= limit_ms
+            {
+                return Err(LimitExceeded::WallClock { limit_ms, ran_ms }.into());
             }
+            // The kill switch: an operator retired this agent's root.
+            if authority
+                .status(&root)
+                .is_ok_and(|s| s == SessionStatus::Terminated)
+            {
+                return Err(Revoked(root.to_string()).into());
+            }
+            Ok(UpdateDeadline::Yield(1))
         });
     }
 }

@@ -1,5 +1,6 @@
 //! The command line: one file per subcommand.
 
+mod admin;
 mod audit;
 mod run;
 
@@ -29,6 +30,42 @@ enum Command {
     Run(run::RunCommand),
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Inspect the sessions of a running host (`list`, `tree`, `show`).
+    Sessions {
+        #[command(subcommand)]
+        command: admin::SessionsCommand,
+        #[command(flatten)]
+        target: admin::Target,
+    },
+    /// Inspect the delegation edges of a running host (`list`, `impact`).
+    Delegations {
+        #[command(subcommand)]
+        command: admin::DelegationsCommand,
+        #[command(flatten)]
+        target: admin::Target,
+    },
+    /// Revoke a delegation (and everything downstream of it), or retire a
+    /// session with its subtree; revoking an agent's root stops the agent.
+    Revoke {
+        /// A delegation id or a session id.
+        id: String,
+        #[command(flatten)]
+        target: admin::Target,
+    },
+    /// Suspend a session and its subtree.
+    Suspend {
+        /// The session id.
+        id: String,
+        #[command(flatten)]
+        target: admin::Target,
+    },
+    /// Resume a suspended session and its subtree.
+    Resume {
+        /// The session id.
+        id: String,
+        #[command(flatten)]
+        target: admin::Target,
+    },
 }
 
 impl Cli {
@@ -37,6 +74,11 @@ impl Cli {
         match self.command {
             Command::Run(command) => command.execute(),
             Command::Audit(command) => command.execute(),
+            Command::Sessions { command, target } => command.execute(&target),
+            Command::Delegations { command, target } => command.execute(&target),
+            Command::Revoke { id, target } => admin::act(&target, "revoke", &id),
+            Command::Suspend { id, target } => admin::act(&target, "suspend", &id),
+            Command::Resume { id, target } => admin::act(&target, "resume", &id),
         }
     }
 }

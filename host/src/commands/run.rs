@@ -1,6 +1,7 @@
 //! `caracal-host run`: run a command agent on the configured (or embedded
 //! default) authority.
 
+use caracal_host::admin::{AdminServer, Backend};
 use caracal_host::{AgentHost, HostConfig, HostError, RunLimits, RunOptions};
 use indicatif::{ProgressBar, ProgressDrawTarget};
 use std::path::PathBuf;
@@ -72,6 +73,15 @@ impl RunCommand {
             .enable_all()
             .build()
             .map_err(|e| HostError::Engine(format!("cannot start the async runtime: {e}")))?;
+        // The admin endpoint lives as long as the run; without it the agent
+        // still runs, ungoverned by an operator.
+        let _admin = runtime
+            .block_on(AdminServer::start(
+                Backend::new(host.authority().clone(), host.auditor().clone()),
+                std::path::Path::new(super::admin::DEFAULT_ADMIN_FILE),
+            ))
+            .inspect_err(|e| tracing::warn!("admin endpoint not started: {e}"))
+            .ok();
         let outcome = runtime.block_on(host.run(
             &component,
             RunOptions {

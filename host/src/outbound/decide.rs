@@ -121,6 +121,11 @@ impl Governor {
         })
     }
 
+    /// The authority engine the rules read.
+    pub fn authority(&self) -> &Arc<Authority> {
+        &self.authority
+    }
+
     /// Records the outcome of one request.
     pub(crate) fn audit(&self, request: &http::request::Parts, outcome: &Result<Decision, Denial>) {
         if !self.auditor.is_enabled() {

@@ -75,9 +75,28 @@ impl WasiHttpHooks for OutboundPolicy {
         tracing::debug!(method = %parts.method, url = %parts.uri, route = ?decision.route, "outbound request allowed");
         let secret = decision.route.apply(&mut parts);
         let request = http::Request::from_parts(parts, body);
+        let authority = self.governor.authority().clone();
+        let session = decision.session;
         Box::new(async move {
-            let (mut response, io) =
-                wasmtime_wasi_http::default_send_request(request, options).await?;
+            let send = wasmtime_wasi_http::default_send_request(request, options);
+            // Revocation takes effect in flight: the request is dropped (and
+            // its connection closed) once the session is no longer live.
+            let revoked = async {
+                let mut every = tokio::time::interval(crate::liveness::TICK_PERIOD);
+                loop {
+                    every.tick().await;
+                    if let Err(error) = authority.check_live(&session) {
+                        return error;
+                    }
+                }
+            };
+            let (mut response, io) = tokio::select! {
+                sent = send => sent?,
+                error = revoked => {
+                    tracing::warn!(%session, %error, "in-flight outbound request aborted: authority revoked");
+                    return Err(Error::HttpRequestDenied);
+                }
+            };
             if let Some(secret) = secret {
                 route::scrub_response(response.headers_mut(), &secret);
             }

@@ -58,3 +58,52 @@ async fn service_worker_keeps_its_lease_through_a_wait_longer_than_the_lease() {
     );
     assert!(run.stdout.contains("renewed: generation 1"), "{run}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ticket_agent_reads_through_the_embedded_gateway_and_cannot_write() {
+    let upstream = crate::upstream::Upstream::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    // The example's own caracal.toml, pointed at this test's upstream.
+    let shipped = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples/ticket-agent/caracal.toml"),
+    )
+    .unwrap();
+    let config = shipped.replace("http://127.0.0.1:8080", &upstream.base());
+    let host = crate::outbound::host_with(dir.path(), &config);
+    let agent = support::load(&host, test_programs_artifacts::TICKET_AGENT);
+    let api = format!("{}/api", upstream.base());
+    let run = run_on(&host, &agent, args_options(&[&api])).await.unwrap();
+    assert_eq!(run.exit_code, 0, "{run}");
+
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("child GET /tickets -> 200 ") && lines[0].contains("printer on fire"),
+        "{run}"
+    );
+    assert!(
+        lines[1].starts_with("child GET /tickets/1 -> 200 "),
+        "{run}"
+    );
+    assert_eq!(
+        lines[2], "child GET /tickets -> denied (the host refused it; see its log)",
+        "max_calls spent\n{run}"
+    );
+    assert_eq!(
+        lines[3], "child POST /tickets -> denied (the host refused it; see its log)",
+        "{run}"
+    );
+    assert!(
+        lines[4].starts_with("parent POST /tickets -> 201 "),
+        "{run}"
+    );
+    // Every call that reached the upstream carried the secret; the guest
+    // never saw it.
+    let seen = upstream.seen();
+    assert_eq!(seen.len(), 3);
+    assert!(
+        seen.iter()
+            .all(|s| s.headers["authorization"] == crate::upstream::SECRET)
+    );
+    assert!(!run.stdout.contains("upstream-secret") && !run.stderr.contains("upstream-secret"));
+}

@@ -334,3 +334,44 @@ async fn every_outbound_decision_is_audited_with_its_reason() {
             .contains("upstream-secret")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sdk_transport_sends_the_envelope_only_where_it_is_routed() {
+    let upstream = Upstream::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "allowed_outbound_hosts = [\"{base}\"]\n[resources.\"resource://routed\"]\nupstream_prefix = \"{base}/routed\"\n",
+        base = upstream.base()
+    );
+    let host = host_with(dir.path(), &config);
+    let agent = support::load(&host, test_programs_artifacts::TRANSPORT);
+    let run = run_on(&host, &agent, args_options(&[&upstream.base()]))
+        .await
+        .unwrap();
+    assert_eq!(run.exit_code, 0, "{run}");
+
+    assert_eq!(run.step("plain").ok(), "200 authorization=absent", "{run}");
+    assert!(run.step("routed").ok().starts_with("200 "), "{run}");
+    run.step("no-context").refused("no-context");
+    assert!(run.step("post").ok().starts_with("200 6040 "), "{run}");
+    // The guest attached its envelope to the routed request ...
+    assert!(
+        run.stdout.contains("SENT routed authorization: Bearer "),
+        "{run}"
+    );
+    assert!(run.stdout.contains("SENT routed baggage: "), "{run}");
+    // ... and the embedded gateway took it off again before the upstream.
+    let seen = upstream.seen();
+    let paths: Vec<&str> = seen.iter().map(|s| s.path.as_str()).collect();
+    assert_eq!(paths, ["/plain", "/routed/tickets", "/routed/tickets"]);
+    assert!(
+        seen.iter()
+            .all(|s| !s.headers.contains_key("authorization"))
+    );
+    assert!(seen.iter().all(|s| {
+        !s.headers
+            .get("baggage")
+            .is_some_and(|b| b.contains("caracal."))
+    }));
+    assert_eq!(seen[2].body.len(), 6040);
+}
