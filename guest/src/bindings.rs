@@ -10,4 +10,4 @@ wit_bindgen::generate!({
     world: "caracal:agent/imports",
 });
 
-pub use self::caracal::agent::{outbound, sessions, types};
+pub use self::caracal::agent::{delegation, outbound, sessions, types};

@@ -216,7 +216,7 @@ pub struct DelegationConstraints {
 }
 
 impl DelegationConstraints {
-    fn to_wit(&self) -> types::DelegationConstraints {
+    pub(crate) fn to_wit(&self) -> types::DelegationConstraints {
         types::DelegationConstraints {
             max_hops: self.max_hops,
             budget: self.budget,

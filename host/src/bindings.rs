@@ -16,6 +16,7 @@ mod generated {
 }
 
 pub use generated::Imports;
+pub use generated::caracal::agent::delegation;
 pub use generated::caracal::agent::outbound;
 pub use generated::caracal::agent::sessions;
 pub use generated::caracal::agent::types;

@@ -40,6 +40,7 @@ impl AgentCtx {
             activity: None,
             routed_prefixes: Arc::from([]),
             auditor: None,
+            application: None,
         }
     }
 
@@ -93,9 +94,18 @@ pub struct AgentCtxBuilder {
     activity: Option<Arc<GuestActivity>>,
     routed_prefixes: Arc<[String]>,
     auditor: Option<Auditor>,
+    application: Option<String>,
 }
 
 impl AgentCtxBuilder {
+    /// Runs the component as `application` instead of the engine's own
+    /// (several applications can share one host; a peer delegation across
+    /// them must be accepted by the receiver).
+    pub fn application(mut self, application: impl Into<String>) -> Self {
+        self.application = Some(application.into());
+        self
+    }
+
     /// Records spawns, closes and attaches with `auditor` (default: none).
     pub fn auditor(mut self, auditor: Auditor) -> Self {
         self.auditor = Some(auditor);
@@ -124,7 +134,10 @@ impl AgentCtxBuilder {
 
     /// Opens the root context and returns the state.
     pub fn build(self) -> AgentCtx {
-        let root = self.authority.open_root();
+        let root = match &self.application {
+            Some(application) => self.authority.open_root_for(application),
+            None => self.authority.open_root(),
+        };
         let view = self
             .authority
             .view(&root)

@@ -188,6 +188,8 @@ pub struct RunOptions {
     pub limits: RunLimits,
     /// The guest's stdin (default: empty).
     pub stdin: Option<RunStdin>,
+    /// Runs the agent as this application instead of the configured one.
+    pub application: Option<String>,
     /// Shares the record of what the epoch ticks observe of the guest, so
     /// the embedder can watch it (default: a private one).
     pub activity: Option<Arc<GuestActivity>>,
@@ -332,7 +334,11 @@ impl AgentHost {
         }
         let limits = self.config.limits.overridden_by(options.limits);
         let activity = options.activity.unwrap_or_default();
-        let agent = AgentCtx::builder(self.authority.clone(), self.signer.clone())
+        let mut agent = AgentCtx::builder(self.authority.clone(), self.signer.clone());
+        if let Some(application) = options.application {
+            agent = agent.application(application);
+        }
+        let agent = agent
             .lease_keeper(self.keeper.clone())
             .activity(activity)
             .routed_prefixes(self.routed_prefixes.clone())

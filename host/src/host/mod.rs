@@ -2,6 +2,7 @@
 //! interface, all on [`AgentCtxView`](crate::AgentCtxView).
 
 mod convert;
+mod delegation;
 mod outbound;
 mod sessions;
 mod types;

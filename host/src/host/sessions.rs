@@ -33,7 +33,7 @@ impl AgentCtxView<'_> {
 
     /// A new handle on `view` for the lease holder at `generation`, renewed
     /// by the host every `heartbeat_interval_ms` if asked.
-    fn hold(
+    pub(super) fn hold(
         &mut self,
         view: &caracal_authority::SessionView,
         generation: u64,
@@ -91,7 +91,7 @@ impl AgentCtxView<'_> {
     }
 
     /// Records a session event of `kind` for `id`, with `reason`.
-    fn audit(&self, kind: EventKind, id: &SessionId, reason: Option<String>) {
+    pub(super) fn audit(&self, kind: EventKind, id: &SessionId, reason: Option<String>) {
         let auditor = &self.ctx.auditor;
         if auditor.is_enabled() {
             let event = auditor.event(kind).session(id.to_string());
@@ -134,7 +134,10 @@ impl AgentCtxView<'_> {
     }
 
     /// The handle's session id, refusing a handle the guest already closed.
-    fn open_id(&self, session: &Resource<SessionHandle>) -> Result<SessionId, HostCallError> {
+    pub(super) fn open_id(
+        &self,
+        session: &Resource<SessionHandle>,
+    ) -> Result<SessionId, HostCallError> {
         let handle = self.table.get(session)?;
         if handle.closed {
             return Err(AuthorityError::Gone(format!("session {} was closed", handle.id)).into());

@@ -107,3 +107,86 @@ async fn ticket_agent_reads_through_the_embedded_gateway_and_cannot_write() {
     );
     assert!(!run.stdout.contains("upstream-secret") && !run.stderr.contains("upstream-secret"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delegation_example_peer_is_denied_once_the_coordinator_revokes() {
+    use tokio::io::AsyncWriteExt as _;
+    let upstream = crate::upstream::Upstream::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let host = std::sync::Arc::new(crate::outbound::host_with(
+        dir.path(),
+        &crate::outbound::tickets(&upstream),
+    ));
+    let agent = support::load(&host, test_programs_artifacts::DELEGATION);
+    let api = format!("{}/api", upstream.base());
+
+    // The peer runs as another application on the same host.
+    let peer = tokio::spawn({
+        let (host, agent) = (host.clone(), agent.clone());
+        let options = caracal_host::RunOptions {
+            application: Some("support-desk".into()),
+            ..args_options(&["peer", &api])
+        };
+        async move { run_on(&host, &agent, options).await }
+    });
+    let mut peer_id = None;
+    support::eventually("the peer spawns its session", || {
+        peer_id = host
+            .authority()
+            .live_sessions()
+            .into_iter()
+            .find(|v| v.labels == ["peer"])
+            .map(|v| v.id.to_string());
+        peer_id.is_some()
+    })
+    .await;
+    let peer_id = peer_id.unwrap();
+
+    let (mut operator, coordinator_stdin) = tokio::io::duplex(64);
+    let coordinator = tokio::spawn({
+        let (host, agent) = (host.clone(), agent.clone());
+        let options = caracal_host::RunOptions {
+            stdin: Some(caracal_host::RunStdin::new(
+                wasmtime_wasi::cli::AsyncStdinStream::new(coordinator_stdin),
+            )),
+            ..args_options(&["coordinator", &peer_id, "support-desk"])
+        };
+        async move { run_on(&host, &agent, options).await }
+    });
+    // Let the peer use the delegation a few times, then revoke it.
+    support::eventually("the peer calls under the delegation", || {
+        upstream.seen().len() >= 3
+    })
+    .await;
+    operator.write_all(b"revoke\n").await.unwrap();
+    let coordinator = coordinator.await.unwrap().unwrap();
+    let allowed_before_revoke = upstream.seen().len();
+    assert_eq!(coordinator.exit_code, 0, "{coordinator}");
+    assert!(
+        coordinator.stdout.contains("to ") && coordinator.stdout.contains("of support-desk"),
+        "{coordinator}"
+    );
+    assert!(
+        coordinator.stdout.contains("revoked 1 delegation(s)"),
+        "{coordinator}"
+    );
+    assert!(
+        coordinator.stdout.contains("chain: local/default"),
+        "{coordinator}"
+    );
+
+    let peer = peer.await.unwrap().unwrap();
+    assert_eq!(peer.exit_code, 0, "{peer}");
+    assert!(peer.stdout.contains("at hop 2"), "{peer}");
+    assert!(peer.stdout.contains("denied after"), "{peer}");
+    assert!(peer.stdout.contains("status terminated"), "{peer}");
+    // At most the one call already admitted when the revoke landed.
+    assert!(upstream.seen().len() <= allowed_before_revoke + 1);
+    // Every peer call was made with the host's credential, never the peer's.
+    assert!(
+        upstream
+            .seen()
+            .iter()
+            .all(|s| s.headers["authorization"] == crate::upstream::SECRET)
+    );
+}
