@@ -2,7 +2,7 @@
 //! passing through, and start-up failures on bad configuration.
 
 use std::process::{Command, Output};
-use test_programs_artifacts::{GUARD_DROP, HELLO_AGENT, SERVICE};
+use test_programs_artifacts::{GUARD_DROP, HELLO_AGENT, SERVICE, SERVICE_WORKER};
 
 fn caracal_host(dir: &std::path::Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_caracal-host"));
@@ -206,4 +206,182 @@ fn every_run_is_audited_and_audit_verify_names_a_tampered_record() {
         "{}",
         text(&out.stderr)
     );
+}
+
+/// Starts `caracal-host run <args>` in `dir` and waits for its admin file.
+fn spawn_host(dir: &std::path::Path, args: &[&str], vars: &[(&str, &str)]) -> std::process::Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_caracal-host"));
+    command
+        .current_dir(dir)
+        .args(args)
+        .env("CARACAL_CACHE_DIR", crate::support::cache_dir())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("CARACAL_")) {
+        command.env_remove(name);
+    }
+    let child = command
+        .envs(vars.iter().copied())
+        .spawn()
+        .expect("caracal-host starts");
+    let admin = dir.join(".caracal/admin.json");
+    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !admin.exists() {
+        assert!(std::time::Instant::now() < give_up, "no admin file");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child
+}
+
+/// The session id of the first session whose line in `sessions list`
+/// contains `needle`.
+fn find_session(dir: &std::path::Path, needle: &str) -> String {
+    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let out = caracal_host(dir, &["sessions", "list"], &[]);
+        if let Some(line) = text(&out.stdout).lines().find(|l| l.contains(needle)) {
+            return line.split(' ').next().unwrap().to_string();
+        }
+        assert!(
+            std::time::Instant::now() < give_up,
+            "no session with {needle}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn sessions_tree_of_a_running_host_renders_with_graphviz() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut host = spawn_host(
+        dir.path(),
+        &["run", SERVICE_WORKER, "--", "auto"],
+        &[("CARACAL_LEASE_SECONDS", "2")],
+    );
+    let worker = find_session(dir.path(), "billing,worker");
+
+    let out = caracal_host(dir.path(), &["sessions", "tree"], &[]);
+    let tree = text(&out.stdout);
+    assert!(tree.starts_with("application default (root "), "{tree}");
+    assert!(tree.contains(&format!("└── {worker} service active [billing, worker] scopes: billing:charge on resource://billing")), "{tree}");
+
+    let out = caracal_host(dir.path(), &["sessions", "tree", "--format", "dot"], &[]);
+    let dot = text(&out.stdout);
+    let mut graphviz = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("Graphviz `dot` is installed (.ci/run installs it)");
+    use std::io::Write as _;
+    graphviz
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(dot.as_bytes())
+        .unwrap();
+    let svg = graphviz.wait_with_output().unwrap();
+    assert!(svg.status.success(), "dot rejected:\n{dot}");
+    assert!(text(&svg.stdout).contains("<svg"), "{dot}");
+
+    let out = caracal_host(
+        dir.path(),
+        &["sessions", "tree", "--format", "mermaid"],
+        &[],
+    );
+    assert!(text(&out.stdout).starts_with("flowchart TD\n"));
+    let out = caracal_host(dir.path(), &["sessions", "show", &worker], &[]);
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["lifecycle"], "service");
+
+    let status = host.wait().unwrap();
+    assert!(status.success());
+    assert!(
+        !dir.path().join(".caracal/admin.json").exists(),
+        "the admin file is removed on exit"
+    );
+}
+
+#[test]
+fn revoking_the_root_kills_a_cpu_bound_agent_and_suspend_resume_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut host = spawn_host(dir.path(), &["run", SERVICE, "--", "spin", "1000"], &[]);
+    let service = find_session(dir.path(), "auto-heartbeat");
+
+    let out = caracal_host(dir.path(), &["suspend", &service], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("\"status\": \"suspended\""),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = caracal_host(dir.path(), &["resume", &service], &[]);
+    assert!(
+        text(&out.stdout).contains("\"status\": \"active\""),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let root = find_session(dir.path(), " root ");
+    let out = caracal_host(dir.path(), &["revoke", &root], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let output = host.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("agent stopped: its root authority"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("was revoked"), "{stderr}");
+
+    let log = caracal_host(dir.path(), &["audit", "tail"], &[]);
+    let lines = text(&log.stdout);
+    assert!(lines.contains(" suspend "), "{lines}");
+    assert!(lines.contains(" resume "), "{lines}");
+    assert!(lines.contains(" revoke "), "{lines}");
+}
+
+#[test]
+fn the_admin_endpoint_refuses_a_missing_or_wrong_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut host = spawn_host(dir.path(), &["run", SERVICE, "--", "spin", "1000"], &[]);
+    let admin_file = dir.path().join(".caracal/admin.json");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&admin_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the admin file is private");
+    }
+    let access: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&admin_file).unwrap()).unwrap();
+    let address = access["url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("http://")
+        .to_string();
+    let ask = |authorization: Option<&str>| -> String {
+        use std::io::{Read as _, Write as _};
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        let header = authorization
+            .map(|a| format!("authorization: {a}\r\n"))
+            .unwrap_or_default();
+        write!(
+            stream,
+            "GET /v1/snapshot HTTP/1.1\r\nhost: x\r\n{header}connection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+    };
+    assert!(ask(None).starts_with("HTTP/1.1 401"));
+    assert!(ask(Some("Bearer 0000")).starts_with("HTTP/1.1 401"));
+    let token = access["token"].as_str().unwrap();
+    let wrong = format!("Bearer {}", token.chars().rev().collect::<String>());
+    assert!(ask(Some(&wrong)).starts_with("HTTP/1.1 401"));
+    assert!(ask(Some(&format!("Bearer {token}"))).starts_with("HTTP/1.1 200"));
+
+    let root = find_session(dir.path(), " root ");
+    caracal_host(dir.path(), &["revoke", &root], &[]);
+    host.wait().unwrap();
 }
