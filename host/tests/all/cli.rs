@@ -305,7 +305,7 @@ fn sessions_tree_of_a_running_host_renders_with_graphviz() {
 #[test]
 fn revoking_the_root_kills_a_cpu_bound_agent_and_suspend_resume_work() {
     let dir = tempfile::tempdir().unwrap();
-    let mut host = spawn_host(dir.path(), &["run", SERVICE, "--", "spin", "1000"], &[]);
+    let host = spawn_host(dir.path(), &["run", SERVICE, "--", "spin", "1000"], &[]);
     let service = find_session(dir.path(), "auto-heartbeat");
 
     let out = caracal_host(dir.path(), &["suspend", &service], &[]);
