@@ -116,13 +116,6 @@ fn tail(path: PathBuf, follow: bool, json: bool, lines: Option<usize>) -> Result
 }
 
 fn failure(error: &AuditError) -> ExitCode {
-    let mut message = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    eprintln!("caracal-host: error: {message}");
+    super::print_error(error);
     ExitCode::from(super::EXIT_USER_ERROR)
 }

@@ -85,17 +85,22 @@ impl Cli {
 
 /// Prints an error with its cause chain and returns the matching exit code.
 pub fn report(error: &caracal_host::HostError) -> ExitCode {
+    print_error(error);
+    ExitCode::from(if error.is_user_error() {
+        EXIT_USER_ERROR
+    } else {
+        EXIT_FAILURE
+    })
+}
+
+/// Prints `caracal-host: error: <error>: <cause>: …` to stderr.
+pub fn print_error(error: &dyn std::error::Error) {
     let mut message = error.to_string();
-    let mut source = std::error::Error::source(error);
+    let mut source = error.source();
     while let Some(cause) = source {
         message.push_str(": ");
         message.push_str(&cause.to_string());
         source = cause.source();
     }
     eprintln!("caracal-host: error: {message}");
-    ExitCode::from(if error.is_user_error() {
-        EXIT_USER_ERROR
-    } else {
-        EXIT_FAILURE
-    })
 }

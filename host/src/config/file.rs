@@ -74,25 +74,11 @@ pub(crate) fn read(
                 continue;
             }
             "audit_file" => {
-                match value.as_str() {
-                    Some(file) => {
-                        let base = path.parent().unwrap_or(Path::new("."));
-                        let full = base.join(file).to_string_lossy().into_owned();
-                        raw.audit_file = Some((key.clone(), full));
-                    }
-                    None => raw.problem(key.clone(), "expected a path string"),
-                }
+                raw.audit_file = path_value(&mut raw, key, value, path);
                 continue;
             }
             "policy_file" => {
-                match value.as_str() {
-                    Some(file) => {
-                        let base = path.parent().unwrap_or(Path::new("."));
-                        let full = base.join(file).to_string_lossy().into_owned();
-                        raw.policy_file = Some((key.clone(), full));
-                    }
-                    None => raw.problem(key.clone(), "expected a path string"),
-                }
+                raw.policy_file = path_value(&mut raw, key, value, path);
                 continue;
             }
             _ => {
@@ -105,6 +91,24 @@ pub(crate) fn read(
         }
     }
     Ok(raw)
+}
+
+/// A path string, resolved against the directory of the file naming it.
+fn path_value(
+    raw: &mut RawConfig,
+    key: &str,
+    value: &toml::Value,
+    config: &Path,
+) -> Option<(String, String)> {
+    let Some(file) = value.as_str() else {
+        raw.problem(key, "expected a path string");
+        return None;
+    };
+    let base = config.parent().unwrap_or(Path::new("."));
+    Some((
+        key.to_string(),
+        base.join(file).to_string_lossy().into_owned(),
+    ))
 }
 
 fn scalar(value: &toml::Value) -> Option<String> {
