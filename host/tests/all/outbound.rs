@@ -375,3 +375,34 @@ async fn the_sdk_transport_sends_the_envelope_only_where_it_is_routed() {
     }));
     assert_eq!(seen[2].body.len(), 6040);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_in_flight_request_is_aborted_when_its_authority_is_suspended() {
+    let upstream = Upstream::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let host = std::sync::Arc::new(host_with(dir.path(), &tickets(&upstream)));
+    let agent = support::load(&host, RAW_HTTP);
+    let url = format!("{}/api/tickets/slow", upstream.base());
+    let started = std::time::Instant::now();
+    let guest = tokio::spawn({
+        let host = host.clone();
+        async move { run_on(&host, &agent, args_options(&["GET", &url])).await }
+    });
+    support::eventually("the request reaches the upstream", || !upstream.seen().is_empty()).await;
+    // The guest acts for its root context: suspend it while the upstream
+    // has not answered yet.
+    let root = host
+        .authority()
+        .snapshot()
+        .sessions
+        .into_iter()
+        .find(|node| node.view.is_root && node.view.status == caracal_host::authority::SessionStatus::Active)
+        .expect("the guest's root")
+        .view
+        .id;
+    host.authority().suspend(&root).unwrap();
+
+    let run = guest.await.unwrap().unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(8), "aborted, not answered");
+    run.step("send").refused("HTTP-request-denied");
+}

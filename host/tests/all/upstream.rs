@@ -20,7 +20,8 @@ pub struct Seen {
     pub body: String,
 }
 
-/// A running upstream; it stops when the test's runtime does.
+/// A running upstream; it stops when the test's runtime does. Paths
+/// containing `/slow` are answered after 10 s.
 #[derive(Clone, Debug)]
 pub struct Upstream {
     pub addr: SocketAddr,
@@ -99,6 +100,7 @@ async fn serve(mut stream: TcpStream, seen: Arc<Mutex<Vec<Seen>>>) -> std::io::R
         headers,
         body: String::from_utf8_lossy(&body).into_owned(),
     };
+    let slow = request.path.contains("/slow");
     let (status, reply) = answer(&request);
     // An upstream that echoes the credential back in a response header: the
     // host must not let it reach the guest.
@@ -108,6 +110,10 @@ async fn serve(mut stream: TcpStream, seen: Arc<Mutex<Vec<Seen>>>) -> std::io::R
         .cloned()
         .unwrap_or_default();
     seen.lock().unwrap().push(request);
+    if slow {
+        // A slow upstream: the answer comes only after 10 s.
+        tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+    }
     let response = format!(
         "HTTP/1.1 {status}\r\ncontent-type: application/json\r\nx-echo-authorization: {echo}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{reply}",
         reply.len()
