@@ -194,6 +194,14 @@ impl Governor {
                 .to_vec(),
         };
         let view = self.authority.view(&caller.session)?;
+        if let Some(authority) = &view.authority
+            && authority.is_expired(now_ms)
+        {
+            return Err(Denial::Authority(AuthorityError::Gone(format!(
+                "the delegation `{}` the session presents has expired",
+                authority.edge_id.as_deref().unwrap_or("-")
+            ))));
+        }
         check_call(view.authority.as_ref(), &resource_id, &required)?;
         if let Some(policy) = &self.policy {
             let edge_scopes = match view.authority.as_ref().map(|a| &a.scopes) {

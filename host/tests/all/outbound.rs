@@ -388,7 +388,10 @@ async fn an_in_flight_request_is_aborted_when_its_authority_is_suspended() {
         let host = host.clone();
         async move { run_on(&host, &agent, args_options(&["GET", &url])).await }
     });
-    support::eventually("the request reaches the upstream", || !upstream.seen().is_empty()).await;
+    support::eventually("the request reaches the upstream", || {
+        !upstream.seen().is_empty()
+    })
+    .await;
     // The guest acts for its root context: suspend it while the upstream
     // has not answered yet.
     let root = host
@@ -396,13 +399,78 @@ async fn an_in_flight_request_is_aborted_when_its_authority_is_suspended() {
         .snapshot()
         .sessions
         .into_iter()
-        .find(|node| node.view.is_root && node.view.status == caracal_host::authority::SessionStatus::Active)
+        .find(|node| {
+            node.view.is_root && node.view.status == caracal_host::authority::SessionStatus::Active
+        })
         .expect("the guest's root")
         .view
         .id;
     host.authority().suspend(&root).unwrap();
 
     let run = guest.await.unwrap().unwrap();
-    assert!(started.elapsed() < std::time::Duration::from_secs(8), "aborted, not answered");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "aborted, not answered"
+    );
     run.step("send").refused("HTTP-request-denied");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_bearer_carries_its_narrowed_authority_until_the_delegation_expires() {
+    use caracal_host::authority::{Clock as _, Grant, ManualClock, NarrowGrant, SpawnRequest};
+    let upstream = Upstream::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("caracal.toml"), tickets(&upstream)).unwrap();
+    let secret = SECRET.trim_start_matches("Bearer ").to_string();
+    let env = move |name: &str| (name == "TICKETS_TOKEN").then(|| secret.clone());
+    let clock = ManualClock::new(now_secs() * 1000);
+    let host = AgentHost::builder()
+        .config(HostConfig::load_from(&env, dir.path()).unwrap())
+        .clock(std::sync::Arc::new(clock.clone()))
+        .cache_dir(Some(support::cache_dir()))
+        .build()
+        .unwrap();
+
+    // A session narrowed to tickets:read for 10 s, outside any guest.
+    let root = host.authority().open_root();
+    let mut grant = NarrowGrant::new(["tickets:read"]);
+    grant.resource_id = Some("resource://tickets".into());
+    grant.ttl_seconds = Some(10);
+    let session = host
+        .authority()
+        .spawn(&root, SpawnRequest::task().with_grant(Grant::Narrow(grant)))
+        .unwrap();
+    let now = clock.now_ms() / 1000;
+    let token = host.signer().mint(&caracal_host::token::TokenClaims {
+        iss: caracal_host::token::ISSUER.into(),
+        sub: session.id.to_string(),
+        zone: "local".into(),
+        app: "default".into(),
+        sid: Some(session.id.to_string()),
+        did: None,
+        pdid: None,
+        hop: 1,
+        iat: now,
+        exp: now + 300,
+        jti: "test".into(),
+    });
+    let bearer = format!("authorization=Bearer {token}");
+    let url = format!("{}/api/tickets", upstream.base());
+
+    // The guest presents the session's bearer: its authority applies.
+    assert_eq!(
+        raw(&host, &["GET", &url, &bearer]).await.step("send").ok(),
+        "200"
+    );
+    raw(&host, &["POST", &url, &bearer, "--body", "{}"])
+        .await
+        .step("send")
+        .refused("HTTP-request-denied");
+    // Past the delegation's expiry the same bearer gets nothing.
+    clock.advance(std::time::Duration::from_secs(11));
+    raw(&host, &["GET", &url, &bearer])
+        .await
+        .step("send")
+        .refused("HTTP-request-denied");
+    assert_eq!(upstream.seen().len(), 1);
 }
