@@ -19,6 +19,7 @@
 
 mod decide;
 mod identity;
+mod redact;
 mod route;
 
 pub use decide::{Decision, Denial, Governor};
@@ -97,13 +98,15 @@ impl WasiHttpHooks for OutboundPolicy {
                     return Err(Error::HttpRequestDenied);
                 }
             };
-            if let Some(secret) = secret {
-                route::scrub_response(response.headers_mut(), &secret);
-            }
-            Ok((
-                response.map(|body| body.boxed_unsync()),
-                Box::new(io) as SendFuture,
-            ))
+            let response = match secret {
+                Some(secret) => {
+                    route::scrub_response(response.headers_mut(), &secret);
+                    response
+                        .map(|body| redact::Redacted::new(body, secret.as_bytes()).boxed_unsync())
+                }
+                None => response.map(|body| body.boxed_unsync()),
+            };
+            Ok((response, Box::new(io) as SendFuture))
         })
     }
 }

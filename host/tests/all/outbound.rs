@@ -85,6 +85,19 @@ async fn the_embedded_gateway_injects_the_credential_the_guest_never_holds() {
         "{headers:?}"
     );
     assert!(!run.stdout.contains("upstream-secret"), "{run}");
+
+    // An upstream echoing it in the body: masked, same length.
+    let run = raw(
+        &host,
+        &["GET", &format!("{}/api/tickets/echo", upstream.base())],
+    )
+    .await;
+    let body = run.step("body").ok().to_string();
+    assert!(!body.contains("upstream-secret"), "{body}");
+    assert_eq!(
+        body,
+        format!(r#"{{"you_sent":"{}"}}"#, "*".repeat(SECRET.len()))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -131,6 +131,15 @@ fn answer(request: &Seen) -> (&'static str, String) {
                 r#"{"error":"missing or wrong token"}"#.into(),
             );
         }
+        if request.path.ends_with("/echo") {
+            // An upstream that echoes the request's credential in its body.
+            let echo = request
+                .headers
+                .get("authorization")
+                .cloned()
+                .unwrap_or_default();
+            return ("200 OK", format!(r#"{{"you_sent":"{echo}"}}"#));
+        }
         return match request.method.as_str() {
             "GET" => (
                 "200 OK",
