@@ -7,9 +7,10 @@
 //!   `billing:charge` on `resource://billing`, then works through a queue of
 //!   invoices, renewing its lease with `heartbeat()` between items. Each
 //!   renewal prints the new deadline and the lease generation.
-//! - `auto`: the worker asks the host to renew the lease on its own timer
-//!   (`heartbeat_interval`) and then blocks in one long wait in the host,
-//!   longer than the whole lease. The lease is still current afterwards: the
+//! - `auto [<slow-url>]`: the worker asks the host to renew the lease on its
+//!   own timer (`heartbeat_interval`) and then blocks in one long wait in the
+//!   host, longer than the whole lease: an outbound GET to `<slow-url>` (an
+//!   upstream the host allows that answers slowly), else a 4 s sleep. The lease is still current afterwards: the
 //!   host renewed it while the guest was waiting. (A guest stuck in a wasm
 //!   loop instead would lose its lease; see the host's liveness tests.)
 //!
@@ -102,9 +103,18 @@ fn auto() -> Result<SessionStatus, caracal::Error> {
         .start()?;
     announce(&worker)?;
     let started = Instant::now();
-    // One long wait in the host (a `wasi:clocks` poll), longer than a
-    // 2 s lease.
-    std::thread::sleep(Duration::from_secs(4));
+    // One long wait in the host, longer than a 2 s lease: an outbound call
+    // to a slow upstream when one is named, else a `wasi:clocks` sleep.
+    match std::env::args().nth(2) {
+        Some(url) => {
+            let response = Caracal::new()
+                .transport()
+                .get(&url)
+                .map_err(|e| caracal::Error::Unavailable(format!("outbound call failed: {e}")))?;
+            println!("slow upstream answered {}", response.status().as_u16());
+        }
+        None => std::thread::sleep(Duration::from_secs(4)),
+    }
     let waited = started.elapsed().as_millis();
     let status = worker.status();
     println!("waited {waited} ms; lease kept by the host: {status}");

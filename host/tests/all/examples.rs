@@ -37,10 +37,16 @@ async fn service_worker_renews_its_lease_by_hand() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn service_worker_keeps_its_lease_through_a_wait_longer_than_the_lease() {
-    // A 2 s lease on the real clock: the worker waits 4 s in the host while
-    // the host renews its lease every 500 ms.
-    let env = |name: &str| (name == "CARACAL_LEASE_SECONDS").then(|| "2".to_string());
+async fn service_worker_keeps_its_lease_through_an_outbound_wait_longer_than_the_lease() {
+    // A 2 s lease on the real clock: the worker waits 3 s on a slow
+    // upstream while the host renews its lease every 500 ms.
+    let upstream = crate::upstream::Upstream::start().await;
+    let base = upstream.base();
+    let env = move |name: &str| match name {
+        "CARACAL_LEASE_SECONDS" => Some("2".to_string()),
+        "CARACAL_ALLOWED_OUTBOUND_HOSTS" => Some(base.clone()),
+        _ => None,
+    };
     let config = HostConfig::load_from(&env, std::path::Path::new("/nonexistent")).unwrap();
     let host = AgentHost::builder()
         .config(config)
@@ -48,10 +54,12 @@ async fn service_worker_keeps_its_lease_through_a_wait_longer_than_the_lease() {
         .build()
         .unwrap();
     let agent = support::load(&host, SERVICE_WORKER);
-    let run = run_on(&host, &agent, args_options(&["auto"]))
+    let slow = format!("{}/wait3", upstream.base());
+    let run = run_on(&host, &agent, args_options(&["auto", &slow]))
         .await
         .unwrap();
     assert_eq!(run.exit_code, 0, "{run}");
+    assert!(run.stdout.contains("slow upstream answered 200"), "{run}");
     assert!(
         run.stdout.contains("lease kept by the host: active"),
         "{run}"

@@ -21,7 +21,7 @@ pub struct Seen {
 }
 
 /// A running upstream; it stops when the test's runtime does. Paths
-/// containing `/slow` are answered after 10 s.
+/// containing `/slow` are answered after 10 s, `/wait3` after 3 s.
 #[derive(Clone, Debug)]
 pub struct Upstream {
     pub addr: SocketAddr,
@@ -100,7 +100,13 @@ async fn serve(mut stream: TcpStream, seen: Arc<Mutex<Vec<Seen>>>) -> std::io::R
         headers,
         body: String::from_utf8_lossy(&body).into_owned(),
     };
-    let slow = request.path.contains("/slow");
+    let delay = if request.path.contains("/slow") {
+        10
+    } else if request.path.contains("/wait3") {
+        3
+    } else {
+        0
+    };
     let (status, reply) = answer(&request);
     // An upstream that echoes the credential back in a response header: the
     // host must not let it reach the guest.
@@ -110,10 +116,8 @@ async fn serve(mut stream: TcpStream, seen: Arc<Mutex<Vec<Seen>>>) -> std::io::R
         .cloned()
         .unwrap_or_default();
     seen.lock().unwrap().push(request);
-    if slow {
-        // A slow upstream: the answer comes only after 10 s.
-        tokio::time::sleep(std::time::Duration::from_secs(10)).await;
-    }
+    // A slow upstream: `/slow` answers after 10 s, `/wait3` after 3 s.
+    tokio::time::sleep(std::time::Duration::from_secs(delay)).await;
     let response = format!(
         "HTTP/1.1 {status}\r\ncontent-type: application/json\r\nx-echo-authorization: {echo}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{reply}",
         reply.len()
