@@ -3,6 +3,7 @@
 
 use crate::audit::Auditor;
 use crate::liveness::{GuestActivity, LeaseKeeper};
+use crate::outbound::HeldSessions;
 use crate::projection::{Projection, SpanIds};
 use crate::token::TokenSigner;
 use caracal_authority::{Engine, SessionId};
@@ -28,6 +29,7 @@ pub struct AgentCtx {
     pub(crate) activity: Arc<GuestActivity>,
     pub(crate) routed_prefixes: Arc<[String]>,
     pub(crate) auditor: Auditor,
+    pub(crate) held: Arc<HeldSessions>,
 }
 
 impl AgentCtx {
@@ -52,6 +54,12 @@ impl AgentCtx {
     /// The shared authority engine.
     pub fn authority(&self) -> &Arc<Engine> {
         &self.authority
+    }
+
+    /// The sessions this component was handed, whose bearers its outbound
+    /// requests may present.
+    pub fn held_sessions(&self) -> &Arc<HeldSessions> {
+        &self.held
     }
 
     /// What the epoch ticks observed of this guest.
@@ -158,6 +166,7 @@ impl AgentCtxBuilder {
             activity: self.activity.unwrap_or_default(),
             routed_prefixes: self.routed_prefixes,
             auditor,
+            held: Arc::default(),
         }
     }
 }

@@ -250,6 +250,11 @@ impl AgentHost {
         &self.engine
     }
 
+    /// The outbound rules every agent's requests pass.
+    pub fn governor(&self) -> &Arc<Governor> {
+        &self.governor
+    }
+
     /// The audit trail of this host.
     pub fn auditor(&self) -> &Auditor {
         &self.auditor
@@ -348,7 +353,11 @@ impl AgentHost {
             table: ResourceTable::new(),
             wasi: wasi.build(),
             http: WasiHttpCtx::new(),
-            outbound: OutboundPolicy::new(self.governor.clone(), agent.root().clone()),
+            outbound: OutboundPolicy::new(
+                self.governor.clone(),
+                agent.root().clone(),
+                agent.held_sessions().clone(),
+            ),
             limiter: AgentLimiter::new(limits.max_memory_bytes),
             agent,
         };

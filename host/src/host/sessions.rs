@@ -47,6 +47,7 @@ impl AgentCtxView<'_> {
                 self.ctx.activity.clone(),
             );
         }
+        self.ctx.held.insert(view.id.clone());
         let handle = SessionHandle {
             generation,
             projection: Projection::new(view),

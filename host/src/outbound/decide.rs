@@ -1,7 +1,7 @@
 //! [`Governor`]: the host-wide outbound rules and the decision for one
 //! request.
 
-use super::identity::identify;
+use super::identity::{HeldSessions, identify};
 use super::route::{Gateway, Route};
 use crate::audit::{AuditDecision, Auditor};
 use crate::config::{HostConfig, ResourceBinding};
@@ -161,14 +161,16 @@ impl Governor {
             .collect()
     }
 
-    /// Decides one request made by a store whose root context is `root`.
+    /// Decides one request made by a store whose root context is `root`
+    /// and which holds handles to `held`.
     pub fn decide(
         &self,
         root: &SessionId,
+        held: &HeldSessions,
         request: &http::request::Parts,
     ) -> Result<Decision, Denial> {
         let now_ms = self.authority.clock().now_ms();
-        let caller = identify(&request.headers, root, &self.signer, now_ms / 1000)?;
+        let caller = identify(&request.headers, root, held, &self.signer, now_ms / 1000)?;
         self.authority.check_live(&caller.session)?;
         let url = request.uri.to_string();
         let method = request.method.as_str();

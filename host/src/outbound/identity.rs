@@ -5,6 +5,32 @@ use super::Denial;
 use crate::token::TokenSigner;
 use caracal_authority::SessionId;
 use http::HeaderMap;
+use std::collections::HashSet;
+use std::sync::{Mutex, PoisonError};
+
+/// The sessions one component holds (or held) a handle to: the only ones
+/// whose bearer it may present. Shared between the component's Caracal
+/// state, which adds to it, and its outbound hooks, which read it.
+#[derive(Debug, Default)]
+pub struct HeldSessions(Mutex<HashSet<SessionId>>);
+
+impl HeldSessions {
+    /// Records that the component was handed `id`.
+    pub fn insert(&self, id: SessionId) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id);
+    }
+
+    /// Whether the component was ever handed `id`.
+    pub fn contains(&self, id: &SessionId) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(id)
+    }
+}
 
 /// The caller of one outbound request.
 #[derive(Debug)]
@@ -14,12 +40,14 @@ pub(crate) struct Caller {
 }
 
 /// Identifies the caller. A request without `authorization` acts for the
-/// root context; anything but one valid, host-minted `Bearer` token is
-/// refused, so a guest cannot pose as another session or smuggle its own
-/// credential past the host.
+/// root context; anything but one valid, host-minted `Bearer` token for a
+/// session this component holds is refused, so a guest cannot pose as
+/// another session (even with a token it somehow obtained) or smuggle its
+/// own credential past the host.
 pub(crate) fn identify(
     headers: &HeaderMap,
     root: &SessionId,
+    held: &HeldSessions,
     signer: &TokenSigner,
     now_secs: u64,
 ) -> Result<Caller, Denial> {
@@ -47,5 +75,10 @@ pub(crate) fn identify(
         // A root token speaks for the application: this store's root.
         None => root.clone(),
     };
+    if session != *root && !held.contains(&session) {
+        return Err(Denial::Identity(format!(
+            "the bearer names session `{session}`, which this agent does not hold"
+        )));
+    }
     Ok(Caller { session })
 }

@@ -23,6 +23,7 @@ mod redact;
 mod route;
 
 pub use decide::{Decision, Denial, Governor};
+pub use identity::HeldSessions;
 pub use route::Route;
 
 use std::sync::Arc;
@@ -37,13 +38,22 @@ use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 pub struct OutboundPolicy {
     governor: Arc<Governor>,
     root: SessionId,
+    held: Arc<HeldSessions>,
 }
 
 impl OutboundPolicy {
     /// Hooks governing the requests of the component whose root context is
-    /// `root`.
-    pub fn new(governor: Arc<Governor>, root: SessionId) -> OutboundPolicy {
-        OutboundPolicy { governor, root }
+    /// `root` and which holds handles to the sessions in `held`.
+    pub fn new(
+        governor: Arc<Governor>,
+        root: SessionId,
+        held: Arc<HeldSessions>,
+    ) -> OutboundPolicy {
+        OutboundPolicy {
+            governor,
+            root,
+            held,
+        }
     }
 }
 
@@ -59,7 +69,7 @@ impl WasiHttpHooks for OutboundPolicy {
         _fut: SendFuture,
     ) -> ResponseFuture {
         let (mut parts, body) = request.into_parts();
-        let outcome = self.governor.decide(&self.root, &parts);
+        let outcome = self.governor.decide(&self.root, &self.held, &parts);
         self.governor.audit(&parts, &outcome);
         let decision = match outcome {
             Ok(decision) => decision,
