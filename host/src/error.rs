@@ -76,7 +76,7 @@ pub enum HostError {
     AgentFailed(String),
     /// The audit log could not be opened (in use by another host, damaged,
     /// or not writable).
-    #[error("cannot open the audit log: {0}")]
+    #[error("cannot open the audit log")]
     Audit(#[source] caracal_audit::AuditError),
     /// An operator revoked the agent's root authority while it ran (the
     /// kill switch); the payload is the root's id.

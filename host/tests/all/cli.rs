@@ -385,3 +385,25 @@ fn the_admin_endpoint_refuses_a_missing_or_wrong_token() {
     caracal_host(dir.path(), &["revoke", &root], &[]);
     host.wait().unwrap();
 }
+
+#[test]
+fn a_second_host_in_the_same_directory_is_refused_by_the_audit_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = spawn_host(dir.path(), &["run", SERVICE, "--", "spin", "1000"], &[]);
+    let out = caracal_host(dir.path(), &["run", HELLO_AGENT], &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("caracal-host: error: cannot open the audit log: "),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("locked by another writer").count(),
+        1,
+        "{stderr}"
+    );
+
+    let root = find_session(dir.path(), " root ");
+    caracal_host(dir.path(), &["revoke", &root], &[]);
+    first.wait_with_output().unwrap();
+}
