@@ -172,37 +172,53 @@ async fn a_guest_spinning_in_wasm_loses_its_lease_and_hits_its_wall_clock_limit(
     // Each virtual second: tick the epoch, wait until the spinning guest's
     // deadline callback has seen the new time, then run the keeper.
     let mut held_back = 0;
+    let mut last_renewal = 0;
     let mut suspended_at = None;
     for second in 1..=40u64 {
         clock.advance(Duration::from_secs(1));
         host.tick_epoch();
         let now = T0 + second * 1000;
+        // Keep ticking while waiting: a guest resuming from its last yield
+        // sets its next deadline one tick past the epoch it then sees, so a
+        // single tick can fall before that deadline (the background ticker
+        // never stops ticking; this test must not either).
         eventually("the spinning guest is observed", || {
+            host.tick_epoch();
             activity.last_seen_running_ms() >= Some(now)
         })
         .await;
         let report = host.lease_keeper().tick();
         held_back += report.held_back.len();
+        if report.renewed.contains(&service) {
+            last_renewal = second;
+        }
         if report.sweep.suspended.contains(&service) {
             suspended_at = Some(second);
         }
     }
-    // Renewed at most once (when first observed), then held back: the lease
-    // lapses 30 s after the last renewal.
-    assert!(held_back >= 35, "held back {held_back} times");
+    // Renewed only while the guest was still returning to the host (its
+    // start-up prints, a second or two under load), then held back: the
+    // lease lapses 30 s after the last renewal.
+    assert!(last_renewal <= 5, "renewed until {last_renewal} s");
+    assert!(held_back >= 30, "held back {held_back} times");
     let suspended_at = suspended_at.expect("the lease lapsed and the sweeper suspended it");
-    assert!(
-        (30..=32).contains(&suspended_at),
-        "suspended at {suspended_at} s"
+    assert_eq!(
+        suspended_at,
+        last_renewal + 30,
+        "suspended at {suspended_at} s, last renewed at {last_renewal} s"
     );
     assert_eq!(
         host.authority().status(&service).unwrap(),
         SessionStatus::Suspended
     );
 
-    // Past the 120 s wall-clock limit the next tick stops the guest.
+    // Past the 120 s wall-clock limit the next observed tick stops the guest.
     clock.advance(Duration::from_secs(81));
-    host.tick_epoch();
+    eventually("the guest stops at its wall-clock limit", || {
+        host.tick_epoch();
+        guest.is_finished()
+    })
+    .await;
     let stopped = guest.await.unwrap().expect_err("the guest is stopped");
     match stopped {
         HostError::Limit(LimitExceeded::WallClock { limit_ms, ran_ms }) => {
@@ -221,7 +237,11 @@ struct StopOnDrop(Arc<AgentHost>, ManualClock);
 impl Drop for StopOnDrop {
     fn drop(&mut self) {
         self.1.advance(Duration::from_secs(86_400));
-        self.0.tick_epoch();
+        // Several ticks, for the reason given where the test waits.
+        for _ in 0..200 {
+            self.0.tick_epoch();
+            std::thread::sleep(Duration::from_millis(2));
+        }
     }
 }
 
