@@ -5,14 +5,17 @@ use super::identity::{HeldSessions, identify};
 use super::route::{Gateway, Route};
 use crate::audit::{AuditDecision, Auditor};
 use crate::config::{HostConfig, ResourceBinding};
+use crate::projection::Projection;
 use crate::token::TokenSigner;
 use caracal_audit::EventKind;
-use caracal_authority::{AuthorityError, Engine as Authority, Scopes, SessionId, check_call};
+use caracal_authority::{
+    AuthorityError, Engine as Authority, Scopes, SessionId, SessionView, check_call,
+};
 use caracal_outbound_rules::{AllowedHosts, ResourceBindings, ScopeRules};
 use caracal_policy::{Decision as PolicyDecision, Policy, PolicyInput};
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Why a request was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -62,7 +65,12 @@ pub struct Governor {
     allowed: AllowedHosts,
     gateway: Option<Gateway>,
     policy: Option<Policy>,
+    /// Gateway envelopes, per session (see [`Governor::envelope`]).
+    projections: Mutex<HashMap<SessionId, Projection>>,
 }
+
+/// Sessions whose gateway envelope is kept at once.
+const PROJECTION_CACHE_LIMIT: usize = 4096;
 
 impl fmt::Debug for Governor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -118,6 +126,7 @@ impl Governor {
             allowed,
             gateway,
             policy,
+            projections: Mutex::default(),
         })
     }
 
@@ -228,7 +237,7 @@ impl Governor {
             Some(gateway) => Route::Gateway {
                 target: gateway.target(&rest_path_and_query(request)),
                 resource_id: resource_id.clone(),
-                envelope: self.envelope(&caller.session, now_ms)?,
+                envelope: self.envelope(&view, now_ms),
             },
             None => Route::Embedded {
                 credential: resource.credential.clone(),
@@ -264,12 +273,23 @@ impl Governor {
     }
 
     /// The session's envelope as the host projects it, for the gateway.
-    fn envelope(&self, session: &SessionId, now_ms: u64) -> Result<Vec<(String, String)>, Denial> {
-        let view = self.authority.view(session)?;
-        let mut projection = crate::projection::Projection::new(&view);
+    /// Projections are cached per session, so a session's token is signed
+    /// once and reused until it nears expiry, not signed per request.
+    fn envelope(&self, view: &SessionView, now_ms: u64) -> Vec<(String, String)> {
         let mut span = [0u8; 8];
         span.copy_from_slice(&uuid::Uuid::now_v7().as_bytes()[8..]);
-        Ok(projection.headers(&self.signer, now_ms, span))
+        let mut projections = self
+            .projections
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if projections.len() >= PROJECTION_CACHE_LIMIT && !projections.contains_key(&view.id) {
+            // A crude bound: start over rather than track recency.
+            projections.clear();
+        }
+        projections
+            .entry(view.id.clone())
+            .or_insert_with(|| Projection::new(view))
+            .headers(&self.signer, now_ms, span)
     }
 }
 

@@ -195,6 +195,29 @@ async fn a_configured_gateway_receives_the_rewritten_request_with_the_envelope()
     assert_eq!(claims.app, "default");
     assert!(seen[0].headers["traceparent"].starts_with("00-"));
     assert!(!seen[0].headers.contains_key("x-caracal-credential"));
+
+    // Two calls of the same context reuse the signed token (a new span
+    // only), rather than signing one per request.
+    let root = host.authority().open_root();
+    let held = caracal_host::outbound::HeldSessions::default();
+    let parts = http::Request::get(&url).body(()).unwrap().into_parts().0;
+    let envelope = |decision: caracal_host::outbound::Decision| match decision.route {
+        caracal_host::outbound::Route::Gateway { envelope, .. } => envelope,
+        other => panic!("expected the gateway route, got {other:?}"),
+    };
+    let first = envelope(host.governor().decide(&root, &held, &parts).unwrap());
+    let second = envelope(host.governor().decide(&root, &held, &parts).unwrap());
+    let header = |env: &[(String, String)], name: &str| {
+        env.iter().find(|(n, _)| n == name).unwrap().1.clone()
+    };
+    assert_eq!(
+        header(&first, "authorization"),
+        header(&second, "authorization")
+    );
+    assert_ne!(
+        header(&first, "traceparent"),
+        header(&second, "traceparent")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
