@@ -38,6 +38,11 @@ pub struct HostConfig {
     /// `allowed_outbound_hosts` grammar (`scheme://host[:port]`, `*`
     /// wildcards). Empty: no other host is reachable.
     pub allowed_outbound_hosts: Vec<String>,
+    /// The durable state store (`[store] url`, `CARACAL_STORE_URL`): a
+    /// `postgres://` URL shared by many hosts, or a SQLite file path
+    /// (`sqlite:PATH` or a plain path). `None`: the library keeps state in
+    /// memory only; the binary uses `.caracal/caracal.db`.
+    pub store_url: Option<String>,
     /// Where the audit trail is appended (`audit_file`, `CARACAL_AUDIT_FILE`).
     /// The library audits nothing without one; the `caracal-host` binary
     /// defaults to `.caracal/audit.jsonl`.
@@ -188,6 +193,7 @@ impl Default for HostConfig {
             allowed_outbound_hosts: Vec::new(),
             policy_file: None,
             audit_file: None,
+            store_url: None,
             default_ttl_seconds: caracal_authority::DEFAULT_TTL_SECONDS,
             lease_seconds: DEFAULT_LEASE_SECONDS,
             limits: RunLimits::default(),

@@ -78,6 +78,13 @@ pub enum HostError {
     /// or not writable).
     #[error("cannot open the audit log")]
     Audit(#[source] caracal_audit::AuditError),
+    /// The state store could not be opened or recovered.
+    #[error("cannot open the state store")]
+    Store(#[source] caracal_store::StoreError),
+    /// The state directory is unusable (in use by another host, or not
+    /// writable).
+    #[error("cannot use the state directory")]
+    StateDir(#[source] std::io::Error),
     /// An operator revoked the agent's root authority while it ran (the
     /// kill switch); the payload is the root's id.
     #[error("agent stopped: its root authority {0} was revoked")]
@@ -99,6 +106,7 @@ impl HostError {
                 | HostError::Link(_)
                 | HostError::WriteFile { .. }
                 | HostError::Audit(_)
+                | HostError::StateDir(_)
         )
     }
 }

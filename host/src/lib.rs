@@ -31,10 +31,12 @@ pub mod liveness;
 pub mod outbound;
 mod projection;
 mod runner;
+pub mod state;
 pub mod token;
 
 pub use cache::{CacheOutcome, ComponentCache};
 pub use caracal_authority as authority;
+pub use caracal_store as store;
 pub use config::{ConfigError, HostConfig};
 pub use ctx::{AgentCtx, AgentCtxBuilder, AgentCtxView, AgentView};
 pub use error::{HostCallError, HostError};

@@ -10,8 +10,10 @@ use crate::error::{HostError, chain};
 use crate::limits::{AgentLimiter, LimitExceeded, RunLimits};
 use crate::liveness::{GuestActivity, LeaseKeeper, TICK_PERIOD, Ticker};
 use crate::outbound::{Governor, OutboundPolicy};
+use crate::state::{Follower, HostIdentity, Recovery, attach_store};
 use crate::token::TokenSigner;
 use caracal_authority::{Clock, Engine as Authority, EngineConfig, SessionStatus, SystemClock};
+use caracal_store::Store as StateStore;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use wasmtime::component::{Component, Linker, ResourceTable};
@@ -39,6 +41,10 @@ pub struct AgentHost {
     auditor: Auditor,
     config: HostConfig,
     cache: Option<ComponentCache>,
+    store: Option<Arc<dyn StateStore>>,
+    identity: Option<HostIdentity>,
+    recovery: Recovery,
+    _follower: Option<Follower>,
     // Declared last so it stops after everything it ticks is in place.
     _ticker: Option<Ticker>,
 }
@@ -69,6 +75,9 @@ pub struct AgentHostBuilder {
     cache: Option<Option<PathBuf>>,
     manual_ticks: bool,
     audit_file: Option<PathBuf>,
+    store: Option<Arc<dyn StateStore>>,
+    identity: Option<HostIdentity>,
+    state_dir: Option<PathBuf>,
 }
 
 impl AgentHostBuilder {
@@ -104,6 +113,30 @@ impl AgentHostBuilder {
         self
     }
 
+    /// Keeps state in `store` (overriding the configuration's `store_url`):
+    /// every state change is written through before it is acknowledged,
+    /// the host recovers what the store holds at start-up, and it follows
+    /// what other hosts sharing the store do. When a store is in use and no
+    /// audit file is configured, the audit chain is kept in the store too.
+    pub fn store(mut self, store: Arc<dyn StateStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Names this host in the store (default: the id kept in the state
+    /// directory, else a fresh one).
+    pub fn identity(mut self, identity: HostIdentity) -> Self {
+        self.identity = Some(identity);
+        self
+    }
+
+    /// Keeps the host's id in `dir` (locked while the host runs), so a
+    /// restarted host finds the tasks that died with it.
+    pub fn state_dir(mut self, dir: PathBuf) -> Self {
+        self.state_dir = Some(dir);
+        self
+    }
+
     /// Starts no ticker thread: the embedder drives the epoch with
     /// [`AgentHost::tick_epoch`] and the keeper with
     /// [`LeaseKeeper::tick`] (tests on a virtual clock do).
@@ -116,7 +149,7 @@ impl AgentHostBuilder {
     pub fn build(self) -> Result<AgentHost, HostError> {
         let config = self.config.unwrap_or_default();
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let authority = Arc::new(Authority::new(
+        let authority = Authority::new(
             EngineConfig {
                 zone_id: config.zone_id.clone(),
                 application_id: config.application_id.clone(),
@@ -124,7 +157,34 @@ impl AgentHostBuilder {
                 lease_ms: u64::from(config.lease_seconds) * 1000,
             },
             clock,
-        ));
+        );
+        let store = match self.store {
+            Some(store) => Some(store),
+            // Connecting may block on the network: never on a runtime thread.
+            None => config
+                .store_url
+                .as_deref()
+                .map(|url| std::thread::scope(|s| s.spawn(|| caracal_store::open(url)).join()))
+                .transpose()
+                .expect("opening the store does not panic")
+                .transpose()
+                .map_err(HostError::Store)?,
+        };
+        let (authority, follower, recovery, identity) = match &store {
+            None => (Arc::new(authority), None, Recovery::default(), None),
+            Some(store) => {
+                let identity = match (self.identity, &self.state_dir) {
+                    (Some(identity), _) => identity,
+                    (None, Some(dir)) => HostIdentity::in_dir(dir).map_err(HostError::StateDir)?,
+                    (None, None) => HostIdentity::ephemeral(),
+                };
+                let (authority, follower, recovery) = crate::state::off_runtime(&**store, || {
+                    attach_store(authority, store.clone(), identity.id())
+                })
+                .map_err(HostError::Store)?;
+                (authority, Some(follower), recovery, Some(identity))
+            }
+        };
         let mut wasm_config = wasmtime::Config::new();
         wasm_config.epoch_interruption(true);
         let engine = Engine::new(&wasm_config).map_err(|e| HostError::Engine(chain(&e)))?;
@@ -139,10 +199,16 @@ impl AgentHostBuilder {
             .cache
             .unwrap_or_else(ComponentCache::default_dir)
             .map(ComponentCache::new);
-        let auditor = match self.audit_file.as_ref().or(config.audit_file.as_ref()) {
-            Some(path) => Auditor::open(path, authority.clock().clone(), &config.application_id)
-                .map_err(HostError::Audit)?,
-            None => Auditor::disabled(authority.clock().clone(), &config.application_id),
+        let clock = authority.clock().clone();
+        let auditor = match (
+            self.audit_file.as_ref().or(config.audit_file.as_ref()),
+            &store,
+        ) {
+            (Some(path), _) => {
+                Auditor::open(path, clock, &config.application_id).map_err(HostError::Audit)?
+            }
+            (None, Some(store)) => Auditor::to_store(store.clone(), clock, &config.application_id),
+            (None, None) => Auditor::disabled(clock, &config.application_id),
         };
         let window_ms = 2 * TICK_PERIOD.as_millis() as u64;
         let keeper = Arc::new(LeaseKeeper::new(
@@ -167,6 +233,10 @@ impl AgentHostBuilder {
             auditor,
             config,
             cache,
+            store,
+            identity,
+            recovery,
+            _follower: follower,
             _ticker: ticker,
         })
     }
@@ -248,6 +318,21 @@ impl AgentHost {
     /// The wasm engine.
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// The state store, when state is durable.
+    pub fn store(&self) -> Option<&Arc<dyn StateStore>> {
+        self.store.as_ref()
+    }
+
+    /// This host's id in the store, when state is durable.
+    pub fn host_id(&self) -> Option<&str> {
+        self.identity.as_ref().map(HostIdentity::id)
+    }
+
+    /// What start-up recovery found in the store.
+    pub fn recovery(&self) -> &Recovery {
+        &self.recovery
     }
 
     /// The outbound rules every agent's requests pass.

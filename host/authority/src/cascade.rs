@@ -18,6 +18,7 @@
 use std::collections::{HashSet, VecDeque};
 
 use crate::edges::Stage;
+use crate::journal::Mutation;
 use crate::session::SessionStatus;
 use crate::tree::{LeaseState, Node, Tree, ended};
 
@@ -103,6 +104,13 @@ impl Tree {
             self.ttl.remove(i);
             self.leases.remove(i);
         }
+        if !reach.nodes.is_empty() || !reach.edges.is_empty() {
+            self.journal.note(Mutation::Ended {
+                nodes: reach.nodes.iter().map(|&(i, _)| i).collect(),
+                edges: reach.edges.clone(),
+                at_ms: now_ms,
+            });
+        }
     }
 
     /// Terminates `top` and its whole subtree, unlinking `top` from its
@@ -134,13 +142,18 @@ impl Tree {
     /// deadline left).
     pub(crate) fn suspend_with(&mut self, top: usize, mut on: impl FnMut(&Node)) {
         let reach = self.reach(&[top], &[]);
+        let mut moved = Vec::new();
         for &(i, _) in &reach.nodes {
             let node = self.node_mut(i);
             if node.status == SessionStatus::Active {
                 node.status = SessionStatus::Suspended;
                 on(node);
+                moved.push(i);
             }
             self.leases.remove(i);
+        }
+        if !moved.is_empty() {
+            self.journal.note(Mutation::Suspended(moved));
         }
     }
 
@@ -182,6 +195,9 @@ impl Tree {
                     queue.extend(edge.holders.iter().copied());
                 }
             }
+        }
+        if !resumed.is_empty() {
+            self.journal.note(Mutation::Resumed(resumed.clone()));
         }
         resumed
     }

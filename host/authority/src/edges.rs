@@ -89,6 +89,13 @@ impl Edges {
         idx
     }
 
+    /// Removes the newest edge (undoing a [`Edges::push`] a store refused).
+    pub(crate) fn pop(&mut self) {
+        if let Some(edge) = self.list.pop() {
+            self.index.remove(&edge.id);
+        }
+    }
+
     /// Every edge, oldest first.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Edge> {
         self.list.iter()

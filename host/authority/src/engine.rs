@@ -8,6 +8,7 @@
 //! The authority model is documented on [`Engine`].
 
 mod delegation;
+mod durable;
 mod hold;
 mod leases;
 mod meter;
@@ -15,10 +16,13 @@ mod revocation;
 mod snapshot;
 
 use std::fmt;
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
+
+use durable::TreeGuard;
 
 use crate::clock::Clock;
 use crate::delegation::EdgeKind;
+use crate::durable::Persister;
 use crate::edges::{Edge, Stage};
 use crate::error::{AuthorityError, denied, invalid, limit};
 use crate::grant::{Authority, Grant};
@@ -111,6 +115,8 @@ pub struct Engine {
     tree: RwLock<Tree>,
     /// Outbound calls made per metered delegation edge.
     calls: std::sync::Mutex<std::collections::HashMap<String, u64>>,
+    /// Where state changes are written through, if anywhere.
+    persister: Option<Arc<dyn Persister>>,
 }
 
 impl fmt::Debug for Engine {
@@ -130,6 +136,7 @@ impl Engine {
             clock,
             tree: RwLock::new(Tree::default()),
             calls: Default::default(),
+            persister: None,
         }
     }
 
@@ -149,8 +156,12 @@ impl Engine {
         self.tree.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, Tree> {
-        self.tree.write().unwrap_or_else(PoisonError::into_inner)
+    fn write(&self) -> TreeGuard<'_> {
+        TreeGuard {
+            tree: self.tree.write().unwrap_or_else(PoisonError::into_inner),
+            persister: self.persister.as_ref(),
+            now_ms: self.clock.now_ms(),
+        }
     }
 
     /// One root context per running component: depth 0, all scopes, no
@@ -185,8 +196,15 @@ impl Engine {
             issued: Vec::new(),
             held: false,
             revoked_by: None,
+            remote: false,
         };
-        self.write().insert(node);
+        let mut tree = self.write();
+        tree.insert(node);
+        if let Err(error) = tree.commit()
+            && let Some(persister) = &self.persister
+        {
+            persister.write_failed(&error);
+        }
         id
     }
 
@@ -338,8 +356,10 @@ impl Engine {
             issued: Vec::new(),
             held: false,
             revoked_by: None,
+            remote: false,
         };
         let idx = tree.insert(node);
+        let mut pushed = None;
         if let Some(from_edge) = new_edge {
             // A narrow grant's edge is accepted at birth by the child.
             let authority = tree
@@ -347,7 +367,7 @@ impl Engine {
                 .authority
                 .clone()
                 .unwrap_or_else(Authority::root);
-            let edge = tree.edges.push(Edge {
+            let edge = tree.push_edge(Edge {
                 id: authority.edge_id.clone().unwrap_or_default(),
                 kind: EdgeKind::Narrow,
                 issuer: p,
@@ -362,7 +382,9 @@ impl Engine {
             });
             tree.node_mut(idx).presents.push(edge);
             tree.node_mut(p).issued.push(edge);
+            pushed = Some(edge);
         }
+        tree.commit_insert(idx, pushed)?;
         Ok(tree.view(idx, &self.config))
     }
 
@@ -390,13 +412,17 @@ impl Engine {
                 tree.outcome(idx, health)
             }
             Health::Live | Health::Suspended | Health::Lapsed(_) => {
-                if let (Some(given), Some(lease)) = (fence, tree.node(idx).lease)
-                    && given != lease.generation
-                {
-                    return Err(stale_generation(id, given, lease.generation));
+                if let (Some(given), Some(lease)) = (fence, tree.node(idx).lease) {
+                    if given != lease.generation {
+                        return Err(stale_generation(id, given, lease.generation));
+                    }
+                    // Fenced in the store too: another host may hold it now.
+                    if let Some(persister) = &self.persister {
+                        persister.end_fenced(id, given, now)?;
+                    }
                 }
                 tree.terminate(idx, now);
-                Ok(())
+                tree.commit()
             }
         }
     }

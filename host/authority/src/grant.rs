@@ -59,7 +59,8 @@ pub enum Grant {
 }
 
 /// The scopes a context holds.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Scopes {
     /// Every scope: the application's own (root) authority.
     All,
@@ -77,8 +78,9 @@ impl Scopes {
     }
 }
 
-/// The authority a context presents (root = everything).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The authority a context presents (root = everything). Serializes to
+/// the JSON a durable store keeps.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Authority {
     /// The delegation edge this authority comes from; `None` for the root's.
     pub edge_id: Option<String>,

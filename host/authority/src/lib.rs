@@ -67,10 +67,12 @@ mod cascade;
 mod clock;
 mod deadlines;
 mod delegation;
+mod durable;
 mod edges;
 mod engine;
 mod error;
 mod grant;
+mod journal;
 mod limits;
 pub mod rules;
 mod session;
@@ -82,6 +84,9 @@ pub use calls::check_call;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use delegation::{
     DelegateRequest, Delegation, EdgeKind, EdgeState, EdgeView, Impact, RevokeReport,
+};
+pub use durable::{
+    DurableEdge, DurableEdgeStage, DurableSession, Persister, RestoreReport, StateChange,
 };
 pub use engine::{Engine, EngineConfig};
 pub use error::AuthorityError;

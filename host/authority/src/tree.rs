@@ -21,10 +21,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::deadlines::DeadlineHeap;
+use crate::edges::Edge;
 use crate::edges::Edges;
 use crate::engine::EngineConfig;
 use crate::error::{AuthorityError, gone};
 use crate::grant::Authority;
+use crate::journal::{Journal, Mutation};
 use crate::session::{Lease, Lifecycle, SessionId, SessionStatus, SessionView};
 
 /// A service lease as the engine keeps it.
@@ -68,6 +70,10 @@ pub(crate) struct Node {
     pub(crate) held: bool,
     /// The edge whose revocation terminated the node.
     pub(crate) revoked_by: Option<usize>,
+    /// Owned by another host sharing the store: its lease is renewed there,
+    /// so it is never lease-swept here (its status arrives from the
+    /// store's change feed).
+    pub(crate) remote: bool,
 }
 
 /// A node's liveness at some instant, before lazy effects are applied.
@@ -95,6 +101,8 @@ pub(crate) struct Tree {
     pub(crate) leases: DeadlineHeap,
     /// Every delegation edge.
     pub(crate) edges: Edges,
+    /// Changes not yet written to the persister.
+    pub(crate) journal: Journal,
 }
 
 impl Tree {
@@ -125,10 +133,34 @@ impl Tree {
         if let Some(expires_at_ms) = node.expires_at_ms {
             self.ttl.set(idx, expires_at_ms);
         }
-        if let Some(lease) = node.lease {
+        if let Some(lease) = node.lease
+            && !node.remote
+        {
             self.leases.set(idx, lease.deadline_ms);
         }
         self.nodes.push(node);
+        self.journal.note(Mutation::Inserted(idx));
+        idx
+    }
+
+    /// Removes the newest node, `idx`, with no children (undoing an
+    /// [`Tree::insert`] a store refused).
+    pub(crate) fn pop_node(&mut self, idx: usize) {
+        debug_assert_eq!(idx + 1, self.nodes.len());
+        if let Some(parent) = self.nodes[idx].parent {
+            self.nodes[parent].children.retain(|&c| c != idx);
+        }
+        self.ttl.remove(idx);
+        self.leases.remove(idx);
+        if let Some(node) = self.nodes.pop() {
+            self.index.remove(&node.id);
+        }
+    }
+
+    /// Registers a delegation edge (its id must be fresh).
+    pub(crate) fn push_edge(&mut self, edge: Edge) -> usize {
+        let idx = self.edges.push(edge);
+        self.journal.note(Mutation::EdgeInserted(idx));
         idx
     }
 
@@ -164,7 +196,7 @@ impl Tree {
             let mut at = Some(idx);
             while let Some(i) = at {
                 let n = &self.nodes[i];
-                if n.lease.is_some_and(|l| now_ms >= l.deadline_ms) {
+                if !n.remote && n.lease.is_some_and(|l| now_ms >= l.deadline_ms) {
                     lapsed = Some(i);
                 }
                 if !n.leased {

@@ -22,8 +22,9 @@ pub struct Cli {
     command: Command,
 }
 
-/// The audit log the binary writes and reads unless configured otherwise.
-pub const DEFAULT_AUDIT_FILE: &str = ".caracal/audit.jsonl";
+/// The state store (with the audit chain) the binary writes and reads
+/// unless configured otherwise.
+pub const DEFAULT_STORE: &str = ".caracal/caracal.db";
 
 #[derive(Debug, Subcommand)]
 enum Command {

@@ -30,6 +30,15 @@ pub struct RunCommand {
     /// / CARACAL_MAX_WALL_SECONDS).
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=604800))]
     max_wall_seconds: Option<u64>,
+    /// The state store: a `postgres://` URL shared by many hosts, or a
+    /// SQLite file (default `.caracal/caracal.db`; also `[store] url` /
+    /// CARACAL_STORE_URL).
+    #[arg(long, value_name = "URL|PATH")]
+    store: Option<String>,
+    /// Where this host keeps its id and lock (one running host per
+    /// directory).
+    #[arg(long, value_name = "DIR", default_value = ".caracal")]
+    state_dir: String,
     /// Arguments passed to the agent.
     #[arg(last = true)]
     args: Vec<String>,
@@ -45,12 +54,18 @@ impl RunCommand {
     }
 
     fn run(self) -> Result<i32, HostError> {
-        let config = HostConfig::load()?;
-        let audit_file = config
-            .audit_file
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(super::DEFAULT_AUDIT_FILE));
-        let mut builder = AgentHost::builder().config(config).audit_file(audit_file);
+        let mut config = HostConfig::load()?;
+        if let Some(url) = self.store {
+            config.store_url = Some(url);
+        }
+        // The binary always keeps state (and the audit chain, unless an
+        // audit file is configured): SQLite in the state directory by default.
+        if config.store_url.is_none() {
+            config.store_url = Some(super::DEFAULT_STORE.to_owned());
+        }
+        let mut builder = AgentHost::builder()
+            .config(config)
+            .state_dir(PathBuf::from(self.state_dir));
         if self.no_cache {
             builder = builder.cache_dir(None);
         }

@@ -5,8 +5,9 @@ use super::{ConfigSource, ResourceBinding};
 use std::path::Path;
 
 /// Every variable this module reads, besides `CARACAL_CONFIG`.
-const VARIABLES: [&str; 12] = [
+const VARIABLES: [&str; 13] = [
     "CARACAL_AUDIT_FILE",
+    "CARACAL_STORE_URL",
     "CARACAL_ALLOWED_OUTBOUND_HOSTS",
     "CARACAL_POLICY_FILE",
     "CARACAL_ZONE_ID",
@@ -45,6 +46,7 @@ pub(crate) fn read(env: &dyn Fn(&str) -> Option<String>) -> RawConfig {
                 .collect(),
         ));
     }
+    raw.store_url = set("CARACAL_STORE_URL").filter(|(_, v)| !v.trim().is_empty());
     raw.audit_file = set("CARACAL_AUDIT_FILE").filter(|(_, v)| !v.trim().is_empty());
     raw.policy_file = set("CARACAL_POLICY_FILE").filter(|(_, v)| !v.trim().is_empty());
     raw.max_memory_mb = set("CARACAL_MAX_MEMORY_MB");

@@ -73,6 +73,23 @@ pub(crate) fn read(
                 }
                 continue;
             }
+            "store" => {
+                match value.as_table() {
+                    Some(store) => {
+                        for (k, v) in store {
+                            match (k.as_str(), v.as_str()) {
+                                ("url", Some(url)) => {
+                                    raw.store_url = Some(("store.url".into(), url.to_owned()))
+                                }
+                                ("url", None) => raw.problem("store.url", "expected a string"),
+                                _ => raw.problem(format!("store.{k}"), "unknown key"),
+                            }
+                        }
+                    }
+                    None => raw.problem(key.clone(), "expected a [store] table with `url`"),
+                }
+                continue;
+            }
             "audit_file" => {
                 raw.audit_file = path_value(&mut raw, key, value, path);
                 continue;

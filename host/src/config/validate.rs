@@ -20,6 +20,7 @@ pub(crate) struct RawConfig {
     pub allowed_outbound_hosts: Option<(String, Vec<String>)>,
     pub policy_file: Option<(String, String)>,
     pub audit_file: Option<(String, String)>,
+    pub store_url: Option<(String, String)>,
     pub production: Option<(String, String)>,
     pub allow_insecure: Option<(String, String)>,
 }
@@ -40,6 +41,7 @@ impl RawConfig {
             allowed_outbound_hosts: None,
             policy_file: None,
             audit_file: None,
+            store_url: None,
             production: None,
             allow_insecure: None,
         }
@@ -169,6 +171,16 @@ impl RawConfig {
                         self.problem(key.clone(), error.to_string());
                     }
                 }
+            }
+        }
+        if let Some((key, url)) = self.store_url.take() {
+            if url.trim().is_empty() {
+                self.problem(
+                    key,
+                    "empty store location (a postgres:// URL or a SQLite path)",
+                );
+            } else {
+                config.store_url = Some(url.trim().to_owned());
             }
         }
         if let Some((_, path)) = self.audit_file.take() {

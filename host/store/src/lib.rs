@@ -86,13 +86,18 @@ pub use sqlite::{DEFAULT_SQLITE_PATH, SqliteOptions, SqliteStore};
 pub use store::{AuditSealer, Store};
 
 /// Opens the store a location names: `postgres://…` or `postgresql://…`
-/// connects a [`PostgresStore`] (schema [`DEFAULT_SCHEMA`]);
+/// connects a [`PostgresStore`] (schema [`DEFAULT_SCHEMA`], or the one a
+/// `schema=<name>` query parameter names, which is removed from the URL);
 /// `sqlite://PATH`, `sqlite:PATH` or a plain path opens a [`SqliteStore`].
 /// This is what `CARACAL_STORE_URL` / `[store] url` resolve through; the
 /// default is [`DEFAULT_SQLITE_PATH`].
 pub fn open(location: &str) -> Result<Arc<dyn Store>, StoreError> {
     if location.starts_with("postgres://") || location.starts_with("postgresql://") {
-        return Ok(Arc::new(PostgresStore::connect(location)?));
+        let (url, schema) = split_schema(location);
+        return Ok(Arc::new(match schema {
+            Some(schema) => PostgresStore::connect_with_schema(&url, &schema)?,
+            None => PostgresStore::connect(&url)?,
+        }));
     }
     let path = location
         .strip_prefix("sqlite://")
@@ -102,4 +107,50 @@ pub fn open(location: &str) -> Result<Arc<dyn Store>, StoreError> {
         return Err(StoreError::Invalid("empty store location".into()));
     }
     Ok(Arc::new(SqliteStore::open(path)?))
+}
+
+/// Splits a `schema=<name>` query parameter off a PostgreSQL URL.
+fn split_schema(url: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_owned(), None);
+    };
+    let mut schema = None;
+    let rest: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.strip_prefix("schema=") {
+            Some(name) => {
+                schema = Some(name.to_owned());
+                false
+            }
+            None => true,
+        })
+        .collect();
+    let url = if rest.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    };
+    (url, schema)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_schema;
+
+    #[test]
+    fn a_schema_parameter_is_split_off_the_url() {
+        let url = "postgres://postgres@127.0.0.1:5432/test";
+        assert_eq!(split_schema(url), (url.to_owned(), None));
+        assert_eq!(
+            split_schema("postgres://h/test?schema=a_1&connect_timeout=5"),
+            (
+                "postgres://h/test?connect_timeout=5".to_owned(),
+                Some("a_1".to_owned())
+            )
+        );
+        assert_eq!(
+            split_schema("postgres://h/test?schema=b"),
+            ("postgres://h/test".to_owned(), Some("b".to_owned()))
+        );
+    }
 }

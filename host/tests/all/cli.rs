@@ -4,7 +4,7 @@
 use std::process::{Command, Output};
 use test_programs_artifacts::{GUARD_DROP, HELLO_AGENT, SERVICE, SERVICE_WORKER};
 
-fn caracal_host(dir: &std::path::Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
+pub(crate) fn caracal_host(dir: &std::path::Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_caracal-host"));
     command
         .current_dir(dir)
@@ -19,7 +19,7 @@ fn caracal_host(dir: &std::path::Path, args: &[&str], vars: &[(&str, &str)]) -> 
         .expect("caracal-host starts")
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
@@ -163,11 +163,11 @@ fn a_bad_limit_flag_is_a_usage_error() {
 #[test]
 fn every_run_is_audited_and_audit_verify_names_a_tampered_record() {
     let dir = tempfile::tempdir().unwrap();
+    // The store's chain by default...
     for _ in 0..2 {
         let out = caracal_host(dir.path(), &["run", HELLO_AGENT], &[]);
         assert!(out.status.success(), "{}", text(&out.stderr));
     }
-    let log = dir.path().join(".caracal/audit.jsonl");
     let out = caracal_host(dir.path(), &["audit", "verify"], &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
@@ -175,12 +175,34 @@ fn every_run_is_audited_and_audit_verify_names_a_tampered_record() {
         "{}",
         text(&out.stdout)
     );
-
     let out = caracal_host(dir.path(), &["audit", "tail"], &[]);
+    assert!(
+        text(&out.stdout).contains(" spawn allow session="),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // ...or a JSON-lines file when one is configured.
+    let dir = tempfile::tempdir().unwrap();
+    let file = [("CARACAL_AUDIT_FILE", ".caracal/audit.jsonl")];
+    for _ in 0..2 {
+        let out = caracal_host(dir.path(), &["run", HELLO_AGENT], &file);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let log = dir.path().join(".caracal/audit.jsonl");
+    let out = caracal_host(dir.path(), &["audit", "verify"], &file);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("ok: "),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let out = caracal_host(dir.path(), &["audit", "tail"], &file);
     let lines = text(&out.stdout);
     assert!(lines.contains(" spawn allow session="), "{lines}");
     assert!(lines.contains(" close session="), "{lines}");
-    let out = caracal_host(dir.path(), &["audit", "tail", "--json", "-n", "1"], &[]);
+    let out = caracal_host(dir.path(), &["audit", "tail", "--json", "-n", "1"], &file);
     let last: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
     assert!(last["seq"].as_u64().unwrap() > 1);
 
@@ -199,7 +221,7 @@ fn every_run_is_audited_and_audit_verify_names_a_tampered_record() {
     let mut records: Vec<String> = original.lines().map(String::from).collect();
     records.remove(2);
     std::fs::write(&log, records.join("\n") + "\n").unwrap();
-    let out = caracal_host(dir.path(), &["audit", "verify"], &[]);
+    let out = caracal_host(dir.path(), &["audit", "verify"], &file);
     assert_eq!(out.status.code(), Some(3));
     assert!(
         text(&out.stderr).contains("line 3"),
@@ -209,12 +231,17 @@ fn every_run_is_audited_and_audit_verify_names_a_tampered_record() {
 }
 
 /// Starts `caracal-host run <args>` in `dir` and waits for its admin file.
-fn spawn_host(dir: &std::path::Path, args: &[&str], vars: &[(&str, &str)]) -> std::process::Child {
+pub(crate) fn spawn_host(
+    dir: &std::path::Path,
+    args: &[&str],
+    vars: &[(&str, &str)],
+) -> std::process::Child {
     let mut command = Command::new(env!("CARGO_BIN_EXE_caracal-host"));
     command
         .current_dir(dir)
         .args(args)
         .env("CARACAL_CACHE_DIR", crate::support::cache_dir())
+        .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("CARACAL_")) {
@@ -387,18 +414,20 @@ fn the_admin_endpoint_refuses_a_missing_or_wrong_token() {
 }
 
 #[test]
-fn a_second_host_in_the_same_directory_is_refused_by_the_audit_lock() {
+fn a_second_host_in_the_same_directory_is_refused_by_the_state_dir_lock() {
     let dir = tempfile::tempdir().unwrap();
     let first = spawn_host(dir.path(), &["run", SERVICE, "--", "spin", "1000"], &[]);
     let out = caracal_host(dir.path(), &["run", HELLO_AGENT], &[]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.starts_with("caracal-host: error: cannot open the audit log: "),
+        stderr.starts_with("caracal-host: error: cannot use the state directory: "),
         "{stderr}"
     );
     assert_eq!(
-        stderr.matches("locked by another writer").count(),
+        stderr
+            .matches("another caracal-host is using the state directory")
+            .count(),
         1,
         "{stderr}"
     );

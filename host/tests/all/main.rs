@@ -2,7 +2,9 @@
 //! `wasm32-wasip2` by `test-programs-artifacts`, run under a real host.
 
 mod cli;
+mod cli_state;
 mod config;
+mod durable;
 mod examples;
 mod guards;
 mod headers;

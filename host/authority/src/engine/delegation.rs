@@ -17,6 +17,7 @@ use crate::delegation::{DelegateRequest, Delegation, EdgeKind, EdgeView};
 use crate::edges::{Edge, Stage};
 use crate::error::{AuthorityError, denied, gone, invalid, limit};
 use crate::grant::{Authority, NarrowGrant, Scopes};
+use crate::journal::Mutation;
 use crate::limits::{MAX_DEPTH, MAX_LIVE_CHILDREN, MAX_TTL_SECONDS};
 use crate::rules;
 use crate::session::{Lifecycle, SessionId, SessionStatus, SessionView};
@@ -112,7 +113,7 @@ impl Engine {
             to_session,
             to_application,
         };
-        let edge = tree.edges.push(Edge {
+        let edge = tree.push_edge(Edge {
             id: delegation.id.clone(),
             kind: EdgeKind::Peer,
             issuer: s,
@@ -126,6 +127,11 @@ impl Engine {
             revoked_at_ms: None,
         });
         tree.node_mut(s).issued.push(edge);
+        if let Err(error) = tree.commit() {
+            tree.node_mut(s).issued.pop();
+            tree.edges.pop();
+            return Err(error);
+        }
         Ok(delegation)
     }
 
@@ -233,12 +239,22 @@ impl Engine {
             issued: Vec::new(),
             held: false,
             revoked_by: None,
+            remote: false,
         };
         let idx = tree.insert(node);
         let edge = tree.edges.get_mut(e);
         edge.stage = Stage::Accepted;
         edge.accepted_at_ms = Some(now);
         edge.holders.push(idx);
+        tree.journal.note(Mutation::EdgeAccepted(e));
+        if let Err(error) = tree.commit() {
+            let edge = tree.edges.get_mut(e);
+            edge.stage = Stage::Offered;
+            edge.accepted_at_ms = None;
+            edge.holders.pop();
+            tree.pop_node(idx);
+            return Err(error);
+        }
         Ok(tree.view(idx, &self.config))
     }
 

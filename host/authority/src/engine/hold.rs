@@ -32,6 +32,7 @@ impl Engine {
         tree.node_mut(idx).held = true;
         let mut suspended = Vec::new();
         tree.suspend_with(idx, |node| suspended.push(node.id.clone()));
+        tree.commit()?;
         Ok(suspended)
     }
 
@@ -70,6 +71,7 @@ impl Engine {
             )));
         }
         let resumed = tree.resume(idx, now, self.lease_ms());
+        tree.commit()?;
         Ok(resumed
             .into_iter()
             .map(|i| tree.node(i).id.clone())

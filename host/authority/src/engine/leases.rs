@@ -39,6 +39,9 @@ impl Engine {
             deadline_ms: now.saturating_add(self.lease_ms()),
             generation: current.generation,
         };
+        if let Some(persister) = &self.persister {
+            persister.renew(id, lease.generation, lease.deadline_ms)?;
+        }
         tree.renew(idx, lease);
         Ok(Lease {
             deadline_ms: lease.deadline_ms,
@@ -70,10 +73,17 @@ impl Engine {
             )));
         };
         tree.settle(idx, now)?;
-        let lease = LeaseState {
-            deadline_ms: now.saturating_add(self.lease_ms()),
-            generation: current.generation.saturating_add(1),
+        let deadline_ms = now.saturating_add(self.lease_ms());
+        let generation = match &self.persister {
+            // The store hands out the generation: it knows other hosts'.
+            Some(persister) => persister.take_over(id, now, deadline_ms)?,
+            None => current.generation.saturating_add(1),
         };
+        let lease = LeaseState {
+            deadline_ms,
+            generation,
+        };
+        tree.node_mut(idx).remote = false;
         tree.renew(idx, lease);
         Ok(Lease {
             deadline_ms: lease.deadline_ms,

@@ -40,7 +40,9 @@ impl Engine {
                 "session `{by}` may not revoke delegation `{edge_id}`: only its issuer, an upstream issuer, or their ancestors may"
             )));
         }
-        Ok(revoke(&mut tree, e, now))
+        let impact = revoke(&mut tree, e, now);
+        tree.commit()?;
+        Ok(impact)
     }
 
     /// [`Engine::revoke_delegation`] by the host or an operator: no session
@@ -49,7 +51,9 @@ impl Engine {
         let mut tree = self.write();
         let now = self.clock.now_ms();
         let e = tree.edges.find(edge_id).ok_or_else(|| no_edge(edge_id))?;
-        Ok(revoke(&mut tree, e, now))
+        let impact = revoke(&mut tree, e, now);
+        tree.commit()?;
+        Ok(impact)
     }
 
     /// What revoking `edge_id` now would take down, without doing it: the

@@ -25,8 +25,16 @@
 //! - `spin <interval-ms>`: spawns a service with host-driven heartbeats and
 //!   then runs a CPU loop forever without calling the host.
 //! - `bomb`: grows memory 1 MiB at a time, forever.
+//! - `hold <id>`: attaches `id` (`attach`, ok), then heartbeats every
+//!   20 ms until refused and prints `lost` (the refusal) — a worker on
+//!   another host whose session is revoked.
+//! - `stream`: forever, spawns a narrowed task `P` and under it a narrowed
+//!   child `C`, closes `C`, revokes `C`'s delegation (as `P`) and closes
+//!   `P`, printing `ACK spawn <id> <delegation>`, `ACK close <id>` and
+//!   `ACK revoke <delegation>` as each is acknowledged (for the kill -9
+//!   test).
 
-use caracal::{Caracal, Grant, Session, SessionStatus};
+use caracal::{Caracal, DelegationConstraints, Grant, Session, SessionStatus};
 use caracal_test_programs::{args, check, exit_with_code, host_err, ok, report};
 use std::time::Duration;
 
@@ -47,7 +55,11 @@ fn main() {
             interval(&args(2, "service spin <interval-ms>")[1]),
         ),
         "bomb" => bomb(),
-        other => panic!("usage: service steps|leak|attach|wait|spin|bomb (got {other:?})"),
+        "stream" => stream(&caracal),
+        "hold" => hold(&caracal, &args(2, "service hold <id>")[1]),
+        other => {
+            panic!("usage: service steps|leak|attach|wait|spin|bomb (got {other:?}); also stream")
+        }
     }
 }
 
@@ -132,6 +144,63 @@ fn steps(caracal: &Caracal) {
     let _ = report("narrowed", narrowed.context(), |info| {
         format!("{:?} {:?}", info.lifecycle, info.delegation_id.is_some())
     });
+}
+
+fn hold(caracal: &Caracal, id: &str) {
+    let Ok(session) = report("attach", caracal.attach(id), |s| s.id().to_owned()) else {
+        return;
+    };
+    loop {
+        if let Err(error) = session.heartbeat() {
+            host_err("lost", &error);
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn stream(caracal: &Caracal) -> ! {
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    let mut ack = |line: String| {
+        writeln!(out, "ACK {line}").expect("stdout");
+        out.flush().expect("stdout");
+    };
+    let delegation = |s: &Session| {
+        s.context()
+            .ok()
+            .and_then(|c| c.delegation_id)
+            .unwrap_or_default()
+    };
+    loop {
+        let p = caracal
+            .spawn()
+            .grant(
+                Grant::narrow(["s:a", "s:b"]).constraints(DelegationConstraints {
+                    max_hops: Some(3),
+                    ..DelegationConstraints::default()
+                }),
+            )
+            .start()
+            .expect("spawn P");
+        ack(format!("spawn {} {}", p.id(), delegation(&p)));
+        let c = p
+            .spawn()
+            .grant(Grant::narrow(["s:a"]))
+            .start()
+            .expect("spawn C");
+        let (c_id, c_edge) = (c.id().to_owned(), delegation(&c));
+        ack(format!("spawn {c_id} {c_edge}"));
+        c.close().expect("close C");
+        ack(format!("close {c_id}"));
+        caracal
+            .revoke_delegation(&c_edge)
+            .expect("revoke C's delegation");
+        ack(format!("revoke {c_edge}"));
+        let p_id = p.id().to_owned();
+        p.close().expect("close P");
+        ack(format!("close {p_id}"));
+    }
 }
 
 fn leak(caracal: &Caracal) -> ! {

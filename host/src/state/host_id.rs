@@ -1,0 +1,81 @@
+//! [`HostIdentity`]: which host process owns which sessions. A host keeps
+//! its id in its state directory, so after a restart it knows which tasks
+//! died with it; the directory is locked, so one host uses it at a time.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+/// The state directory the `caracal-host` binary uses by default.
+pub const DEFAULT_STATE_DIR: &str = ".caracal";
+
+/// A host's id and the lock on its state directory (released on drop).
+#[derive(Debug)]
+pub struct HostIdentity {
+    id: String,
+    _lock: Option<File>,
+}
+
+impl HostIdentity {
+    /// The id kept in `dir/host-id` (created on first use), with `dir`
+    /// locked for this process. A directory another running host holds is
+    /// refused with a message naming it.
+    pub fn in_dir(dir: &Path) -> std::io::Result<HostIdentity> {
+        std::fs::create_dir_all(dir)?;
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join("host.lock"))?;
+        if lock.try_lock().is_err() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::WouldBlock,
+                format!(
+                    "another caracal-host is using the state directory {}; give this one its own directory",
+                    dir.display()
+                ),
+            ));
+        }
+        let path: PathBuf = dir.join("host-id");
+        let mut id = String::new();
+        if let Ok(mut file) = File::open(&path) {
+            file.read_to_string(&mut id)?;
+        }
+        let id = id.trim().to_owned();
+        let id = if id.is_empty() {
+            let fresh = uuid::Uuid::now_v7().to_string();
+            let mut file = File::create(&path)?;
+            file.write_all(fresh.as_bytes())?;
+            file.sync_all()?;
+            fresh
+        } else {
+            id
+        };
+        Ok(HostIdentity {
+            id,
+            _lock: Some(lock),
+        })
+    }
+
+    /// A fresh id for a host that keeps no state directory (its tasks are
+    /// never swept at a restart; they expire by their TTL).
+    pub fn ephemeral() -> HostIdentity {
+        HostIdentity {
+            id: uuid::Uuid::now_v7().to_string(),
+            _lock: None,
+        }
+    }
+
+    /// A given id (tests, embedders with their own naming); no lock.
+    pub fn named(id: impl Into<String>) -> HostIdentity {
+        HostIdentity {
+            id: id.into(),
+            _lock: None,
+        }
+    }
+
+    /// The id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
