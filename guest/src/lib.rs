@@ -47,6 +47,11 @@
 //!   blocking HTTP client over `wasi:http/outgoing-handler` ([`Transport`])
 //!   that puts the bound context's envelope on gateway-routed requests
 //!   (WIT `caracal:agent/outbound`) and never follows redirects.
+//! - `spin` (implies `http`): [`spin`], propagation for spin-sdk 7 HTTP
+//!   components: read the inbound Caracal envelope
+//!   ([`spin::InboundContext`]) and carry it on outbound
+//!   [`spin::send`] calls. It imports no `caracal:*` interface, so such a
+//!   component also runs under plain Spin or `wasmtime serve`.
 
 #![deny(missing_docs)]
 
@@ -68,7 +73,11 @@ mod delegation;
 mod error;
 mod grant;
 mod headers;
+#[cfg(any(feature = "transport", feature = "spin"))]
+mod merge;
 mod session;
+#[cfg(feature = "spin")]
+pub mod spin;
 #[cfg(feature = "transport")]
 mod transport;
 

@@ -6,7 +6,6 @@
 
 mod body;
 mod error;
-mod merge;
 mod route;
 mod wasi;
 
@@ -19,6 +18,7 @@ use crate::binding;
 use crate::bindings::{outbound, sessions};
 use crate::error::Error;
 use crate::headers::Headers;
+use crate::merge;
 
 pub use body::Body;
 pub use error::TransportError;

@@ -30,6 +30,9 @@ pub struct AgentCtx {
     pub(crate) routed_prefixes: Arc<[String]>,
     pub(crate) auditor: Auditor,
     pub(crate) held: Arc<HeldSessions>,
+    /// Whether the root was opened for this component (and is released
+    /// with it) rather than borrowed (a served request's inbound session).
+    pub(crate) owns_root: bool,
 }
 
 impl AgentCtx {
@@ -43,6 +46,7 @@ impl AgentCtx {
             routed_prefixes: Arc::from([]),
             auditor: None,
             application: None,
+            base: None,
         }
     }
 
@@ -71,6 +75,9 @@ impl AgentCtx {
     /// included: for an agent the host stopped (a limit, a kill).
     pub fn retire_all(&mut self) {
         self.activity.end();
+        if !self.owns_root {
+            return;
+        }
         self.authority.close_root(&self.root);
     }
 }
@@ -78,6 +85,9 @@ impl AgentCtx {
 impl Drop for AgentCtx {
     fn drop(&mut self) {
         self.activity.end();
+        if !self.owns_root {
+            return;
+        }
         let kept = self.authority.release_root(&self.root);
         if !kept.is_empty() {
             tracing::info!(
@@ -103,9 +113,20 @@ pub struct AgentCtxBuilder {
     routed_prefixes: Arc<[String]>,
     auditor: Option<Auditor>,
     application: Option<String>,
+    base: Option<SessionId>,
 }
 
 impl AgentCtxBuilder {
+    /// Runs the component under an existing live session instead of a
+    /// fresh root (a served request bound to its verified inbound session,
+    /// or the server's application root). The session is borrowed: it is
+    /// not released when the component ends, and it counts as handed to
+    /// the component (its bearer is honoured on outbound calls).
+    pub fn base_session(mut self, session: SessionId) -> Self {
+        self.base = Some(session);
+        self
+    }
+
     /// Runs the component as `application` instead of the engine's own
     /// (several applications can share one host; a peer delegation across
     /// them must be accepted by the receiver).
@@ -142,14 +163,20 @@ impl AgentCtxBuilder {
 
     /// Opens the root context and returns the state.
     pub fn build(self) -> AgentCtx {
-        let root = match &self.application {
-            Some(application) => self.authority.open_root_for(application),
-            None => self.authority.open_root(),
+        let owns_root = self.base.is_none();
+        let root = match (self.base, &self.application) {
+            (Some(base), _) => base,
+            (None, Some(application)) => self.authority.open_root_for(application),
+            (None, None) => self.authority.open_root(),
         };
         let view = self
             .authority
             .view(&root)
-            .expect("a root context just opened is live");
+            .expect("a root context just opened, or a base session checked live, has a view");
+        let held: Arc<HeldSessions> = Arc::default();
+        if !owns_root {
+            held.insert(root.clone());
+        }
         let auditor = self.auditor.unwrap_or_else(|| {
             Auditor::disabled(
                 self.authority.clock().clone(),
@@ -166,7 +193,8 @@ impl AgentCtxBuilder {
             activity: self.activity.unwrap_or_default(),
             routed_prefixes: self.routed_prefixes,
             auditor,
-            held: Arc::default(),
+            held,
+            owns_root,
         }
     }
 }

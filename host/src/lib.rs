@@ -31,6 +31,7 @@ pub mod liveness;
 pub mod outbound;
 mod projection;
 mod runner;
+pub mod serve;
 pub mod state;
 pub mod token;
 

@@ -12,7 +12,9 @@ use crate::liveness::{GuestActivity, LeaseKeeper, TICK_PERIOD, Ticker};
 use crate::outbound::{Governor, OutboundPolicy};
 use crate::state::{Follower, HostIdentity, Recovery, attach_store};
 use crate::token::TokenSigner;
-use caracal_authority::{Clock, Engine as Authority, EngineConfig, SessionStatus, SystemClock};
+use caracal_authority::{
+    Clock, Engine as Authority, EngineConfig, SessionId, SessionStatus, SystemClock,
+};
 use caracal_store::Store as StateStore;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -78,9 +80,17 @@ pub struct AgentHostBuilder {
     store: Option<Arc<dyn StateStore>>,
     identity: Option<HostIdentity>,
     state_dir: Option<PathBuf>,
+    pooling: bool,
 }
 
 impl AgentHostBuilder {
+    /// Allocates instances from a pre-reserved pool (what `serve` uses: a
+    /// fresh instance per request costs a slot, not an mmap).
+    pub fn pooling(mut self, pooling: bool) -> Self {
+        self.pooling = pooling;
+        self
+    }
+
     /// Uses this configuration instead of the embedded default.
     pub fn config(mut self, config: HostConfig) -> Self {
         self.config = Some(config);
@@ -187,11 +197,21 @@ impl AgentHostBuilder {
         };
         let mut wasm_config = wasmtime::Config::new();
         wasm_config.epoch_interruption(true);
+        // WASI 0.3 components (`wasi:http/handler@0.3.0`) need the
+        // component model's async support.
+        wasm_config.wasm_component_model_async(true);
+        if self.pooling {
+            wasm_config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(
+                wasmtime::PoolingAllocationConfig::default(),
+            ));
+        }
         let engine = Engine::new(&wasm_config).map_err(|e| HostError::Engine(chain(&e)))?;
         let mut linker = Linker::new(&engine);
         let link = |linker: &mut Linker<RunState>| -> wasmtime::Result<()> {
             wasmtime_wasi::p2::add_to_linker_async(linker)?;
             wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker)?;
+            wasmtime_wasi::p3::add_to_linker(linker)?;
+            wasmtime_wasi_http::p3::add_to_linker(linker)?;
             crate::host::add_to_linker(linker)
         };
         link(&mut linker).map_err(|e| HostError::Engine(chain(&e)))?;
@@ -358,9 +378,48 @@ impl AgentHost {
         self.engine.increment_epoch();
     }
 
+    /// The agent state of a served request: borrows `base` (a live
+    /// session) as its root, with this host's keeper, auditor and routes.
+    pub(crate) fn request_agent(&self, base: SessionId) -> AgentCtx {
+        AgentCtx::builder(self.authority.clone(), self.signer.clone())
+            .base_session(base)
+            .lease_keeper(self.keeper.clone())
+            .routed_prefixes(self.routed_prefixes.clone())
+            .auditor(self.auditor.clone())
+            .build()
+    }
+
+    /// A `Bearer <token>` header value for the live `session`, as its
+    /// `headers()` would project it (what a caller of a served component
+    /// presents).
+    pub fn bearer_for(
+        &self,
+        session: &SessionId,
+    ) -> Result<String, caracal_authority::AuthorityError> {
+        self.authority.check_live(session)?;
+        let view = self.authority.view(session)?;
+        let mut projection = crate::projection::Projection::new(&view);
+        let headers = projection.headers(&self.signer, self.authority.clock().now_ms(), [1; 8]);
+        Ok(headers
+            .into_iter()
+            .find(|(name, _)| name == "authorization")
+            .map(|(_, value)| value)
+            .unwrap_or_default())
+    }
+
+    /// The signer as shared with request handlers.
+    pub(crate) fn shared_signer(&self) -> &Arc<TokenSigner> {
+        &self.signer
+    }
+
     /// The limits every run gets unless its [`RunOptions`] override them.
     pub fn default_limits(&self) -> RunLimits {
         self.config.limits
+    }
+
+    /// The linker every component is instantiated with.
+    pub(crate) fn linker(&self) -> &Linker<RunState> {
+        &self.linker
     }
 
     /// The linker, for embedders that add imports of their own.
@@ -549,6 +608,37 @@ pub struct RunState {
     outbound: OutboundPolicy,
     limiter: AgentLimiter,
     agent: AgentCtx,
+}
+
+impl RunState {
+    /// The state of a served request's store: WASI with `wasi`, the
+    /// request's outbound policy and agent state, no memory limit beyond
+    /// `limits`.
+    pub(crate) fn for_request(
+        wasi: WasiCtx,
+        outbound: OutboundPolicy,
+        agent: AgentCtx,
+        limits: RunLimits,
+    ) -> RunState {
+        RunState {
+            table: ResourceTable::new(),
+            wasi,
+            http: WasiHttpCtx::new(),
+            outbound,
+            limiter: AgentLimiter::new(limits.max_memory_bytes),
+            agent,
+        }
+    }
+
+    /// The outbound hooks (p3 requests are built against them).
+    pub(crate) fn hooks(&mut self) -> &mut OutboundPolicy {
+        &mut self.outbound
+    }
+
+    /// The memory limiter of the store.
+    pub(crate) fn limiter_mut(&mut self) -> &mut AgentLimiter {
+        &mut self.limiter
+    }
 }
 
 impl std::fmt::Debug for RunState {

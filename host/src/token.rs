@@ -131,33 +131,54 @@ impl TokenSigner {
 
     /// Verifies a token's signature and expiry against `now_secs`.
     pub fn verify(&self, token: &str, now_secs: u64) -> Result<TokenClaims, TokenError> {
-        let (signed, signature_b64) = token
-            .rsplit_once('.')
-            .ok_or(TokenError::Malformed("expected three segments"))?;
-        let (header_b64, payload_b64) = signed
+        let (header_b64, _) = token
             .split_once('.')
             .ok_or(TokenError::Malformed("expected three segments"))?;
         if header_b64 != self.header_b64 {
             return Err(TokenError::BadSignature);
         }
-        let signature: [u8; 64] = URL_SAFE_NO_PAD
-            .decode(signature_b64)
-            .ok()
-            .and_then(|bytes| bytes.try_into().ok())
-            .ok_or(TokenError::Malformed("signature is not 64 base64url bytes"))?;
-        self.verifying_key()
-            .verify(signed.as_bytes(), &Signature::from_bytes(&signature))
-            .map_err(|_| TokenError::BadSignature)?;
-        let payload = URL_SAFE_NO_PAD
-            .decode(payload_b64)
-            .map_err(|_| TokenError::Malformed("payload is not base64url"))?;
-        let claims: TokenClaims = serde_json::from_slice(&payload)
-            .map_err(|_| TokenError::Malformed("payload is not claims JSON"))?;
-        if claims.exp <= now_secs {
-            return Err(TokenError::Expired);
-        }
-        Ok(claims)
+        verify_with_key(&self.verifying_key(), token, now_secs)
     }
+}
+
+/// The `kid` a token's header names, if it has one.
+pub fn token_key_id(token: &str) -> Option<String> {
+    let header_b64 = token.split('.').next()?;
+    let header = URL_SAFE_NO_PAD.decode(header_b64).ok()?;
+    let header: serde_json::Value = serde_json::from_slice(&header).ok()?;
+    header.get("kid")?.as_str().map(str::to_owned)
+}
+
+/// Verifies a host token (`EdDSA` over Ed25519) against `key`: signature,
+/// claims shape and expiry at `now_secs`. The issuer may be another host
+/// whose public key came from its JWK Set.
+pub fn verify_with_key(
+    key: &VerifyingKey,
+    token: &str,
+    now_secs: u64,
+) -> Result<TokenClaims, TokenError> {
+    let (signed, signature_b64) = token
+        .rsplit_once('.')
+        .ok_or(TokenError::Malformed("expected three segments"))?;
+    let (_, payload_b64) = signed
+        .split_once('.')
+        .ok_or(TokenError::Malformed("expected three segments"))?;
+    let signature: [u8; 64] = URL_SAFE_NO_PAD
+        .decode(signature_b64)
+        .ok()
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or(TokenError::Malformed("signature is not 64 base64url bytes"))?;
+    key.verify(signed.as_bytes(), &Signature::from_bytes(&signature))
+        .map_err(|_| TokenError::BadSignature)?;
+    let payload = URL_SAFE_NO_PAD
+        .decode(payload_b64)
+        .map_err(|_| TokenError::Malformed("payload is not base64url"))?;
+    let claims: TokenClaims = serde_json::from_slice(&payload)
+        .map_err(|_| TokenError::Malformed("payload is not claims JSON"))?;
+    if claims.exp <= now_secs {
+        return Err(TokenError::Expired);
+    }
+    Ok(claims)
 }
 
 #[cfg(test)]

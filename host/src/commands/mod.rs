@@ -3,6 +3,7 @@
 mod admin;
 mod audit;
 mod run;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -29,6 +30,7 @@ pub const DEFAULT_STORE: &str = ".caracal/caracal.db";
 #[derive(Debug, Subcommand)]
 enum Command {
     Run(run::RunCommand),
+    Serve(serve::ServeCommand),
     #[command(subcommand)]
     Audit(audit::AuditCommand),
     /// Inspect the sessions of a running host (`list`, `tree`, `show`).
@@ -74,6 +76,7 @@ impl Cli {
     pub fn execute(self) -> ExitCode {
         match self.command {
             Command::Run(command) => command.execute(),
+            Command::Serve(command) => command.execute(),
             Command::Audit(command) => command.execute(),
             Command::Sessions { command, target } => command.execute(&target),
             Command::Delegations { command, target } => command.execute(&target),

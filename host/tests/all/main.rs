@@ -13,5 +13,6 @@ mod limits;
 mod narrowing;
 mod outbound;
 mod run_limits;
+mod serve;
 mod support;
 mod upstream;

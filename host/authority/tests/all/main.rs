@@ -5,6 +5,7 @@ mod chain;
 mod concurrency;
 mod constraints;
 mod delegation;
+mod durable;
 mod grants;
 mod labels;
 mod lease;

@@ -19,7 +19,8 @@ const TRACEPARENT: &str = "traceparent";
 const TRACESTATE: &str = "tracestate";
 const BAGGAGE: &str = "baggage";
 
-/// Writes `envelope` (lowercase name, value pairs from the host) onto `map`.
+/// Writes `envelope` (lowercase name, value pairs: from the host, or from an
+/// inbound context with the `spin` feature) onto `map`.
 pub(crate) fn apply_envelope<'a>(
     map: &mut HeaderMap,
     envelope: impl IntoIterator<Item = (&'a str, &'a str)>,

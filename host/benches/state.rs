@@ -1,0 +1,124 @@
+//! Durable-state benchmarks, side by side in one run: spawn+close pairs
+//! per second with state in memory only (the baseline), written through to
+//! SQLite (fsync on every commit, and `synchronous=NORMAL`), and to
+//! PostgreSQL; then the latency of a revocation made on one host until
+//! another host sharing the PostgreSQL store refuses the revoked session.
+//!
+//! Run with `cargo bench -p caracal-host --bench state` (PostgreSQL on
+//! 127.0.0.1:5432, database `test`, trust auth; the PostgreSQL rows are
+//! skipped with a message when it is not there).
+
+use caracal_host::authority::{
+    Engine, EngineConfig, Grant, NarrowGrant, SpawnRequest, SystemClock,
+};
+use caracal_host::state::{Follower, attach_store};
+use caracal_host::store::{PostgresStore, SqliteOptions, SqliteStore, Store};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+/// How long each spawn+close row runs.
+const RUN: Duration = Duration::from_secs(3);
+/// Revocations timed across hosts.
+const REVOCATIONS: usize = 60;
+
+fn engine() -> Engine {
+    Engine::new(EngineConfig::default(), Arc::new(SystemClock))
+}
+
+fn durable(store: Arc<dyn Store>, host: &str) -> (Arc<Engine>, Follower) {
+    let (engine, follower, _) = attach_store(engine(), store, host).expect("store attaches");
+    (engine, follower)
+}
+
+/// Spawn+close pairs per second under one root.
+fn pairs_per_second(engine: &Engine) -> f64 {
+    let root = engine.open_root();
+    let start = Instant::now();
+    let mut pairs = 0u64;
+    while start.elapsed() < RUN {
+        let child = engine.spawn(&root, SpawnRequest::task()).expect("spawn").id;
+        engine.close(&child).expect("close");
+        pairs += 1;
+    }
+    pairs as f64 / start.elapsed().as_secs_f64()
+}
+
+fn schema() -> String {
+    format!("bench_{}", uuid::Uuid::now_v7().simple())
+}
+
+fn postgres() -> Option<Arc<dyn Store>> {
+    match PostgresStore::connect_with_schema(PG_URL, &schema()) {
+        Ok(store) => Some(Arc::new(store)),
+        Err(error) => {
+            eprintln!("PostgreSQL rows skipped: {error}");
+            None
+        }
+    }
+}
+
+fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let memory = pairs_per_second(&engine());
+    println!("spawn+close pairs/s (one thread, {RUN:?} each; ratio to memory)");
+    println!("  memory only          {memory:>10.0}   1.000");
+    let row = |name: &str, store: Arc<dyn Store>| {
+        let (engine, _follower) = durable(store, "bench-host");
+        let rate = pairs_per_second(&engine);
+        println!("  {name:<20} {rate:>10.0}   {:.4}", rate / memory);
+    };
+    row(
+        "SQLite (FULL)",
+        Arc::new(SqliteStore::open(dir.path().join("full.db")).expect("sqlite")),
+    );
+    let normal = SqliteOptions {
+        sync_full: false,
+        ..SqliteOptions::default()
+    };
+    row(
+        "SQLite (NORMAL)",
+        Arc::new(SqliteStore::open_with(dir.path().join("normal.db"), normal).expect("sqlite")),
+    );
+    let Some(pg) = postgres() else { return };
+    row("PostgreSQL", pg);
+
+    // Cross-host revocation: host A revokes a delegation, host B (its own
+    // connections, following the change feed) refuses the revoked session.
+    let schema = schema();
+    let connect = || -> Arc<dyn Store> {
+        Arc::new(PostgresStore::connect_with_schema(PG_URL, &schema).expect("postgres"))
+    };
+    let (a, _fa) = durable(connect(), "host-a");
+    let (b, _fb) = durable(connect(), "host-b");
+    let root = a.open_root();
+    let mut latencies = Vec::with_capacity(REVOCATIONS);
+    for _ in 0..REVOCATIONS {
+        let grant = Grant::Narrow(NarrowGrant::new(["x:read"]));
+        let worker = a
+            .spawn(&root, SpawnRequest::task().with_grant(grant))
+            .expect("spawn");
+        let edge = worker.authority.and_then(|a| a.edge_id).expect("edge");
+        wait(|| b.check_live(&worker.id).is_ok());
+        let start = Instant::now();
+        a.revoke_as_admin(&edge).expect("revoke");
+        wait(|| b.check_live(&worker.id).is_err());
+        latencies.push(start.elapsed());
+    }
+    latencies.sort();
+    let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize];
+    println!(
+        "cross-host revocation (PostgreSQL NOTIFY, {REVOCATIONS} runs, from the start of A's revoke until B refuses): median {:?}, p90 {:?}, max {:?}",
+        at(0.5),
+        at(0.9),
+        at(1.0)
+    );
+}
+
+fn wait(mut condition: impl FnMut() -> bool) {
+    let give_up = Instant::now() + Duration::from_secs(10);
+    while !condition() {
+        assert!(Instant::now() < give_up, "timed out");
+        std::hint::spin_loop();
+    }
+}

@@ -1,0 +1,154 @@
+//! What `serve` serves: one component on every path, or a Spin
+//! application's components behind its HTTP routes.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use caracal_spin::{RouteMatch, Router, SpinApp};
+
+use super::handler::Handler;
+use crate::error::HostError;
+use crate::outbound::Governor;
+use crate::runner::AgentHost;
+
+/// Why an application cannot be served.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The Spin manifest is unreadable or uses what the host does not
+    /// support (each problem is named).
+    #[error(transparent)]
+    Manifest(#[from] caracal_spin::LoadError),
+    /// A component could not be loaded.
+    #[error(transparent)]
+    Host(#[from] HostError),
+    /// A component does not fit: not a proxy component, an import the host
+    /// lacks, or a bad `allowed_outbound_hosts` entry.
+    #[error("component `{component}`: {message}")]
+    Component {
+        /// The component id (its file name for a single component).
+        component: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A component ready to serve requests.
+#[derive(Debug)]
+pub(crate) struct Served {
+    pub(crate) id: String,
+    pub(crate) handler: Handler,
+    /// WASI environment (a Spin component's `environment` table).
+    pub(crate) env: Vec<(String, String)>,
+    /// The outbound rules of this component (the host's, plus its own
+    /// `allowed_outbound_hosts`).
+    pub(crate) governor: Arc<Governor>,
+}
+
+/// A loaded application: components and, for a Spin app, its router.
+#[derive(Debug)]
+pub struct ServeApp {
+    components: Vec<Served>,
+    by_id: HashMap<String, usize>,
+    router: Option<(Router, String)>,
+}
+
+impl ServeApp {
+    /// Loads `path`: a `spin.toml` (Spin manifest v2) or a component
+    /// (`.wasm`) served on every path.
+    pub fn load(host: &AgentHost, path: &Path) -> Result<ServeApp, ServeError> {
+        let is_manifest = path.extension().is_some_and(|e| e == "toml");
+        if !is_manifest {
+            let id = path.file_stem().map_or_else(
+                || "component".to_owned(),
+                |s| s.to_string_lossy().into_owned(),
+            );
+            let served = load_component(host, &id, path, Vec::new(), &[])?;
+            return Ok(ServeApp {
+                by_id: HashMap::from([(id, 0)]),
+                components: vec![served],
+                router: None,
+            });
+        }
+        let app = SpinApp::from_file(path)?;
+        let mut components = Vec::new();
+        let mut by_id = HashMap::new();
+        for (id, component) in &app.components {
+            let env = component
+                .environment
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let hosts = app
+                .resolve_allowed_outbound_hosts(id, |name| {
+                    std::env::var(caracal_spin::variable_env_name(name)).ok()
+                })
+                .map_err(|e| ServeError::Component {
+                    component: id.clone(),
+                    message: e.to_string(),
+                })?;
+            let served = load_component(host, id, &component.source, env, &hosts)?;
+            by_id.insert(id.clone(), components.len());
+            components.push(served);
+        }
+        Ok(ServeApp {
+            router: Some((Router::new(&app), app.base.clone())),
+            components,
+            by_id,
+        })
+    }
+
+    /// The component serving `path`, with the Spin route match for a Spin
+    /// application; `None` when no route matches.
+    pub(crate) fn route(&self, path: &str) -> Option<(&Served, Option<(RouteMatch, &str)>)> {
+        match &self.router {
+            None => self.components.first().map(|c| (c, None)),
+            Some((router, base)) => {
+                let matched = router.route(path)?;
+                let served = &self.components[*self.by_id.get(&matched.component_id)?];
+                Some((served, Some((matched, base.as_str()))))
+            }
+        }
+    }
+
+    /// `(component id, wasi:http version)` of every component.
+    pub fn components(&self) -> Vec<(&str, &'static str)> {
+        self.components
+            .iter()
+            .map(|c| (c.id.as_str(), c.handler.version()))
+            .collect()
+    }
+}
+
+fn load_component(
+    host: &AgentHost,
+    id: &str,
+    path: &Path,
+    env: Vec<(String, String)>,
+    allowed_outbound_hosts: &[String],
+) -> Result<Served, ServeError> {
+    let fail = |message: String| ServeError::Component {
+        component: id.to_owned(),
+        message,
+    };
+    let (component, _) = host.load(path, || {})?;
+    let handler = Handler::new(host.linker(), &component).map_err(fail)?;
+    let mut config = host.config().clone();
+    config
+        .allowed_outbound_hosts
+        .extend(allowed_outbound_hosts.iter().cloned());
+    let governor = Governor::new(
+        &config,
+        host.authority().clone(),
+        host.shared_signer().clone(),
+        host.auditor().clone(),
+    )
+    .map_err(|e| fail(format!("allowed_outbound_hosts: {e}")))?;
+    Ok(Served {
+        id: id.to_owned(),
+        handler,
+        env,
+        governor: Arc::new(governor),
+    })
+}

@@ -1,0 +1,140 @@
+//! One served component, pre-instantiated: a WASI 0.2 proxy
+//! (`wasi:http/incoming-handler`) or a WASI 0.3 service
+//! (`wasi:http/handler@0.3.0`), called with a fresh instance per request.
+
+use bytes::Bytes;
+use http_body_util::BodyExt as _;
+use http_body_util::combinators::UnsyncBoxBody;
+use wasmtime::Store;
+use wasmtime::component::{Component, Linker};
+use wasmtime_wasi_http::WasiHttpView as _;
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p3::bindings::ServicePre;
+
+use crate::runner::RunState;
+
+/// The body of a served response.
+pub(crate) type ServeBody = UnsyncBoxBody<Bytes, std::io::Error>;
+
+/// A pre-instantiated proxy component of either WASI version.
+pub(crate) enum Handler {
+    /// `wasi:http/incoming-handler@0.2.x`.
+    P2(ProxyPre<RunState>),
+    /// `wasi:http/handler@0.3.0`.
+    P3(ServicePre<RunState>),
+}
+
+impl std::fmt::Debug for Handler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Handler::P2(_) => "Handler::P2",
+            Handler::P3(_) => "Handler::P3",
+        })
+    }
+}
+
+impl Handler {
+    /// Pre-instantiates `component`, which must export one of the two
+    /// handler interfaces and import nothing the host lacks.
+    pub(crate) fn new(linker: &Linker<RunState>, component: &Component) -> Result<Handler, String> {
+        let pre = linker
+            .instantiate_pre(component)
+            .map_err(|e| format!("{e:#}"))?;
+        if let Ok(service) = ServicePre::new(pre.clone()) {
+            return Ok(Handler::P3(service));
+        }
+        ProxyPre::new(pre).map(Handler::P2).map_err(|_| {
+            "not a wasi:http proxy component: it exports neither `wasi:http/incoming-handler@0.2` nor `wasi:http/handler@0.3.0`".to_owned()
+        })
+    }
+
+    /// `"wasi:http@0.2"` or `"wasi:http@0.3"`.
+    pub(crate) fn version(&self) -> &'static str {
+        match self {
+            Handler::P2(_) => "wasi:http@0.2",
+            Handler::P3(_) => "wasi:http@0.3",
+        }
+    }
+
+    /// Instantiates the component in `store` and hands it `request`.
+    pub(crate) async fn handle(
+        &self,
+        mut store: Store<RunState>,
+        request: http::Request<hyper::body::Incoming>,
+    ) -> wasmtime::Result<http::Response<ServeBody>> {
+        match self {
+            Handler::P2(pre) => {
+                let (sender, receiver) = tokio::sync::oneshot::channel();
+                let req = store.data_mut().http().new_incoming_request(
+                    wasmtime_wasi_http::p2::bindings::http::types::Scheme::Http,
+                    request,
+                )?;
+                let out = store.data_mut().http().new_response_outparam(sender)?;
+                let pre = pre.clone();
+                // The component may go on writing the body after it set the
+                // response: run it on a task of its own.
+                let task = tokio::task::spawn(async move {
+                    let proxy = pre.instantiate_async(&mut store).await?;
+                    proxy
+                        .wasi_http_incoming_handler()
+                        .call_handle(&mut store, req, out)
+                        .await
+                });
+                match receiver.await {
+                    Ok(Ok(response)) => Ok(response.map(|body| {
+                        body.map_err(|e| std::io::Error::other(format!("{e:?}")))
+                            .boxed_unsync()
+                    })),
+                    Ok(Err(code)) => Err(wasmtime::format_err!("the component answered {code:?}")),
+                    Err(_) => match task.await {
+                        Ok(Err(error)) => Err(error),
+                        Ok(Ok(())) => Err(wasmtime::format_err!(
+                            "the component returned without setting a response"
+                        )),
+                        Err(join) => Err(wasmtime::format_err!("the request task failed: {join}")),
+                    },
+                }
+            }
+            Handler::P3(pre) => {
+                let service = pre.instantiate_async(&mut store).await?;
+                let (req, io) =
+                    wasmtime_wasi_http::p3::Request::from_http(store.data_mut().hooks(), request);
+                let response = store
+                    .run_concurrent(async |store| -> wasmtime::Result<http::Response<Bytes>> {
+                        let (response, ()) = tokio::try_join!(
+                            async {
+                                let response = match service.handle(store, req).await? {
+                                    Ok(response) => response,
+                                    Err(code) => {
+                                        return Err(wasmtime::format_err!(
+                                            "the component answered {code:?}"
+                                        ));
+                                    }
+                                };
+                                let response = store
+                                    .with(|store| response.into_http(store, async { Ok(()) }))?;
+                                let (parts, body) = response.into_parts();
+                                let body = body
+                                    .collect()
+                                    .await
+                                    .map_err(|e| wasmtime::format_err!("response body: {e:?}"))?
+                                    .to_bytes();
+                                wasmtime::Result::<_>::Ok(http::Response::from_parts(parts, body))
+                            },
+                            async {
+                                io.await
+                                    .map_err(|e| wasmtime::format_err!("request body: {e:?}"))
+                            }
+                        )?;
+                        Ok(response)
+                    })
+                    .await??;
+                Ok(response.map(|body| {
+                    http_body_util::Full::new(body)
+                        .map_err(|never| match never {})
+                        .boxed_unsync()
+                }))
+            }
+        }
+    }
+}

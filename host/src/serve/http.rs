@@ -1,0 +1,154 @@
+//! The HTTP/1.1 listener: JWKS, routing, the inbound boundary, then one
+//! fresh store and instance per request.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use wasmtime::Store;
+use wasmtime_wasi::WasiCtx;
+
+use super::app::ServeApp;
+use super::handler::ServeBody;
+use super::inbound::{InboundMode, Rejection, bind};
+use crate::outbound::OutboundPolicy;
+use crate::runner::{AgentHost, RunState};
+
+/// Where the host serves its token-verification keys as a JWK Set.
+pub const JWKS_PATH: &str = "/.well-known/caracal/jwks.json";
+
+/// Everything a request handler reads.
+struct Shared {
+    host: Arc<AgentHost>,
+    app: ServeApp,
+    mode: InboundMode,
+}
+
+/// Serves `app` on `listener` until the future is dropped. Connections are
+/// HTTP/1.1 with keep-alive, each on a task of its own.
+pub async fn serve(
+    host: Arc<AgentHost>,
+    app: ServeApp,
+    mode: InboundMode,
+    listener: tokio::net::TcpListener,
+) -> std::io::Result<()> {
+    let shared = Arc::new(Shared { host, app, mode });
+    loop {
+        let (stream, client) = listener.accept().await?;
+        let _ = stream.set_nodelay(true);
+        let shared = shared.clone();
+        tokio::task::spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                let shared = shared.clone();
+                async move { Ok::<_, std::convert::Infallible>(handle(&shared, request, client).await) }
+            });
+            if let Err(error) = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
+                tracing::debug!(%client, %error, "connection ended with an error");
+            }
+        });
+    }
+}
+
+async fn handle(
+    shared: &Shared,
+    mut request: Request<Incoming>,
+    client: SocketAddr,
+) -> Response<ServeBody> {
+    let host = &shared.host;
+    if request.uri().path() == JWKS_PATH {
+        return json(StatusCode::OK, host.signer().jwks());
+    }
+    let path = request.uri().path().to_owned();
+    let Some((served, matched)) = shared.app.route(&path) else {
+        return json(
+            StatusCode::NOT_FOUND,
+            serde_json::json!({"error": "not_found", "error_description": format!("no route matches {path}")}),
+        );
+    };
+    let base = match bind(
+        &shared.mode,
+        request.headers(),
+        host.signer(),
+        host.authority(),
+    ) {
+        Ok(base) => base,
+        Err(rejection) => return unauthorized(rejection),
+    };
+    if let Some((matched, app_base)) = matched {
+        let full_url = full_url(&request);
+        for (name, value) in caracal_spin::spin_headers(&matched, &full_url, client, app_base) {
+            request.headers_mut().insert(name, value);
+        }
+    }
+    let mut wasi = WasiCtx::builder();
+    wasi.inherit_stdout().inherit_stderr();
+    for (key, value) in &served.env {
+        wasi.env(key, value);
+    }
+    let agent = host.request_agent(base.clone());
+    let outbound =
+        OutboundPolicy::new(served.governor.clone(), base, agent.held_sessions().clone());
+    let state = RunState::for_request(wasi.build(), outbound, agent, host.default_limits());
+    let mut store = Store::new(host.engine(), state);
+    store.limiter(|state| state.limiter_mut());
+    // Yield to the executor every epoch tick (the host's one ticker).
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_async_yield_and_update(1);
+    match served.handler.handle(store, request).await {
+        Ok(response) => response,
+        Err(error) => {
+            tracing::warn!(component = %served.id, error = %format!("{error:#}"), "request failed");
+            json(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                serde_json::json!({"error": "component_failed", "error_description": format!("{error:#}")}),
+            )
+        }
+    }
+}
+
+/// The URL the client asked for, as Spin's `spin-full-url` gives it.
+fn full_url(request: &Request<Incoming>) -> String {
+    let host = request
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let path = request.uri().path_and_query().map_or("/", |p| p.as_str());
+    format!("http://{host}{path}")
+}
+
+fn json(status: StatusCode, body: serde_json::Value) -> Response<ServeBody> {
+    let mut response = Response::new(
+        Full::new(Bytes::from(body.to_string()))
+            .map_err(|never| match never {})
+            .boxed_unsync(),
+    );
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+fn unauthorized(rejection: Rejection) -> Response<ServeBody> {
+    let mut response = json(
+        StatusCode::UNAUTHORIZED,
+        serde_json::json!({"error": rejection.code, "error_description": rejection.description}),
+    );
+    let challenge = format!("Bearer error=\"{}\"", rejection.code);
+    if let Ok(value) = http::HeaderValue::from_str(&challenge) {
+        response
+            .headers_mut()
+            .insert(http::header::WWW_AUTHENTICATE, value);
+    }
+    response
+}

@@ -1,0 +1,160 @@
+//! The inbound boundary: what a request must carry before the component
+//! sees it, and which session becomes the request's context.
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use caracal_authority::{Engine, SessionId};
+use caracal_envelope::Envelope;
+use ed25519_dalek::VerifyingKey;
+use http::HeaderMap;
+
+use crate::token::{TokenSigner, token_key_id, verify_with_key};
+
+/// How a served request's context is bound.
+#[derive(Clone, Debug)]
+pub enum InboundMode {
+    /// The default: a bearer token is required and verified (this host's
+    /// key, or a key of [`TrustedKeys`]), and its live session becomes the
+    /// request's context. Missing ⇒ 401 `missing_token`; anything else
+    /// wrong ⇒ 401 `invalid_token`.
+    Verify(TrustedKeys),
+    /// `--as-application`: every request runs under this application root
+    /// context, whatever it carries.
+    AsApplication(SessionId),
+    /// `--trusted-propagation`: a verifier in front of the host already
+    /// checked the request (as the upstream middleware assumes); the
+    /// envelope's session is bound without verifying the token, and a
+    /// request without one runs under the application root given.
+    TrustedPropagation(SessionId),
+}
+
+/// Public keys of other hosts whose tokens this host accepts, by `kid`
+/// (read from their JWK Sets).
+#[derive(Clone, Debug, Default)]
+pub struct TrustedKeys(Arc<Vec<(String, VerifyingKey)>>);
+
+impl TrustedKeys {
+    /// The Ed25519 (`OKP`) keys of a JWK Set; any other key is refused
+    /// with a message naming it.
+    pub fn from_jwks(jwks: &serde_json::Value) -> Result<TrustedKeys, String> {
+        let keys = jwks
+            .get("keys")
+            .and_then(|k| k.as_array())
+            .ok_or("a JWK Set needs a `keys` array")?;
+        let mut out = Vec::new();
+        for (i, key) in keys.iter().enumerate() {
+            let field = |name: &str| key.get(name).and_then(|v| v.as_str());
+            if field("kty") != Some("OKP") || field("crv") != Some("Ed25519") {
+                return Err(format!("key {i}: only OKP Ed25519 keys are supported"));
+            }
+            let kid = field("kid").ok_or(format!("key {i}: missing `kid`"))?;
+            let x = field("x").ok_or(format!("key {i}: missing `x`"))?;
+            let bytes: [u8; 32] = URL_SAFE_NO_PAD
+                .decode(x)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or(format!("key {i}: `x` is not 32 base64url bytes"))?;
+            let key = VerifyingKey::from_bytes(&bytes)
+                .map_err(|e| format!("key {i}: not an Ed25519 public key: {e}"))?;
+            out.push((kid.to_owned(), key));
+        }
+        Ok(TrustedKeys(Arc::new(out)))
+    }
+
+    fn get(&self, kid: &str) -> Option<&VerifyingKey> {
+        self.0.iter().find(|(k, _)| k == kid).map(|(_, key)| key)
+    }
+}
+
+/// A refused request: HTTP 401 with an OAuth-style error body.
+#[derive(Debug)]
+pub(crate) struct Rejection {
+    /// `missing_token` or `invalid_token`.
+    pub(crate) code: &'static str,
+    /// Why, for the client.
+    pub(crate) description: String,
+}
+
+impl Rejection {
+    fn missing(description: impl Into<String>) -> Rejection {
+        Rejection {
+            code: "missing_token",
+            description: description.into(),
+        }
+    }
+
+    fn invalid(description: impl Into<String>) -> Rejection {
+        Rejection {
+            code: "invalid_token",
+            description: description.into(),
+        }
+    }
+}
+
+/// The session a request with `headers` runs under, or why it is refused.
+pub(crate) fn bind(
+    mode: &InboundMode,
+    headers: &HeaderMap,
+    signer: &TokenSigner,
+    authority: &Engine,
+) -> Result<SessionId, Rejection> {
+    match mode {
+        InboundMode::AsApplication(root) => Ok(root.clone()),
+        InboundMode::TrustedPropagation(root) => {
+            let pairs = headers
+                .iter()
+                .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)));
+            let envelope = Envelope::decode(pairs);
+            match envelope.caracal.agent_session.as_deref() {
+                None => Ok(root.clone()),
+                Some(id) => {
+                    let session = SessionId::from(id);
+                    authority
+                        .check_live(&session)
+                        .map(|()| session)
+                        .map_err(|e| Rejection::invalid(e.message().to_owned()))
+                }
+            }
+        }
+        InboundMode::Verify(trusted) => {
+            let mut values = headers.get_all(http::header::AUTHORIZATION).iter();
+            let value = values
+                .next()
+                .ok_or_else(|| Rejection::missing("the request carries no bearer token"))?;
+            if values.next().is_some() {
+                return Err(Rejection::invalid("more than one authorization header"));
+            }
+            let token = value
+                .to_str()
+                .ok()
+                .and_then(|v| {
+                    v.strip_prefix("Bearer ")
+                        .or_else(|| v.strip_prefix("bearer "))
+                })
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| Rejection::invalid("expected `Authorization: Bearer <token>`"))?;
+            let now_secs = authority.clock().now_ms() / 1000;
+            let claims = match token_key_id(token) {
+                Some(kid) if kid == signer.key_id() => signer.verify(token, now_secs),
+                Some(kid) => match trusted.get(&kid) {
+                    Some(key) => verify_with_key(key, token, now_secs),
+                    None => return Err(Rejection::invalid(format!("unknown signing key `{kid}`"))),
+                },
+                None => return Err(Rejection::invalid("the token names no signing key")),
+            }
+            .map_err(|e| Rejection::invalid(e.to_string()))?;
+            let session = claims.sid.map(SessionId::from).ok_or_else(|| {
+                Rejection::invalid(
+                    "the token is an application root token; a session token is needed",
+                )
+            })?;
+            authority
+                .check_live(&session)
+                .map(|()| session)
+                .map_err(|e| Rejection::invalid(e.message().to_owned()))
+        }
+    }
+}

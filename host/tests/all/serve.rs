@@ -1,0 +1,254 @@
+//! `serve`: WASI 0.2 and WASI 0.3 proxy components behind the inbound
+//! boundary, a Spin application's routes, and the inbound envelope carried
+//! on to a governed upstream call — all over real loopback HTTP.
+
+use crate::support;
+use crate::upstream::Upstream;
+use caracal_host::AgentHost;
+use caracal_host::authority::{SessionId, SpawnRequest};
+use caracal_host::serve::{InboundMode, JWKS_PATH, ServeApp, TrustedKeys};
+use caracal_host::token::{ISSUER, TokenClaims};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use test_programs_artifacts::{HELLO_PROXY, SPIN_HTTP};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// One HTTP/1.1 exchange: status, lower-cased headers, body.
+pub(crate) struct Reply {
+    pub status: u16,
+    pub headers: BTreeMap<String, String>,
+    pub body: String,
+}
+
+/// Sends `GET path` with `headers` and reads the whole reply.
+pub(crate) async fn get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Reply {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut request = format!("GET {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect::<BTreeMap<_, _>>();
+    let body = if headers
+        .get("transfer-encoding")
+        .is_some_and(|v| v == "chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = &rest[size + 2..];
+    }
+    out
+}
+
+/// A host of its own (memory state) serving `app` with `mode`.
+async fn serving(
+    app: &str,
+    mode: impl FnOnce(&AgentHost) -> InboundMode,
+) -> (Arc<AgentHost>, SocketAddr) {
+    let host = Arc::new(
+        AgentHost::builder()
+            .pooling(true)
+            .cache_dir(Some(support::cache_dir()))
+            .build()
+            .unwrap(),
+    );
+    let app = ServeApp::load(&host, app.as_ref()).expect("the app loads");
+    let mode = mode(&host);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(caracal_host::serve::serve(
+        host.clone(),
+        app,
+        mode,
+        listener,
+    ));
+    (host, addr)
+}
+
+/// A live session on `host` and a bearer token for it.
+fn session_token(host: &AgentHost) -> (SessionId, String) {
+    let root = host.authority().open_root();
+    let session = host
+        .authority()
+        .spawn(&root, SpawnRequest::task())
+        .unwrap()
+        .id;
+    let now = host.authority().clock().now_ms() / 1000;
+    let token = host.signer().mint(&TokenClaims {
+        iss: ISSUER.into(),
+        sub: session.to_string(),
+        zone: "local".into(),
+        app: "default".into(),
+        sid: Some(session.to_string()),
+        did: None,
+        pdid: None,
+        hop: 0,
+        iat: now,
+        exp: now + 300,
+        jti: uuid::Uuid::now_v7().to_string(),
+    });
+    (session, format!("Bearer {token}"))
+}
+
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wasi_p2_component_is_served_behind_the_inbound_boundary() {
+    let (host, addr) = serving(HELLO_PROXY, |_| InboundMode::Verify(TrustedKeys::default())).await;
+
+    let missing = get(addr, "/hello", &[]).await;
+    assert_eq!(missing.status, 401);
+    let error: serde_json::Value = serde_json::from_str(&missing.body).unwrap();
+    assert_eq!(error["error"], "missing_token", "{}", missing.body);
+
+    for bad in ["Bearer not.a.token", "Basic dXNlcjpwYXNz"] {
+        let reply = get(addr, "/hello", &[("authorization", bad)]).await;
+        assert_eq!(reply.status, 401, "{bad}");
+        let error: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+        assert_eq!(error["error"], "invalid_token", "{}", reply.body);
+    }
+    // A token from another host's key is refused too.
+    let other = AgentHost::builder().cache_dir(None).build().unwrap();
+    let (_, foreign) = session_token(&other);
+    let reply = get(addr, "/hello", &[("authorization", &foreign)]).await;
+    assert_eq!(reply.status, 401);
+
+    let (session, bearer) = session_token(&host);
+    let reply = get(
+        addr,
+        "/hello",
+        &[("authorization", &bearer), ("traceparent", TRACEPARENT)],
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body, "hello from GET /hello");
+    assert_eq!(reply.headers["x-seen-traceparent"], TRACEPARENT);
+
+    // A revoked session's token stops working at once.
+    host.authority().close(&session).unwrap();
+    let reply = get(addr, "/hello", &[("authorization", &bearer)]).await;
+    assert_eq!(reply.status, 401);
+
+    let jwks = get(addr, JWKS_PATH, &[]).await;
+    let jwks: serde_json::Value = serde_json::from_str(&jwks.body).unwrap();
+    assert_eq!(jwks["keys"][0]["kid"], host.signer().key_id());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn as_application_mode_serves_unauthenticated_requests() {
+    let (_host, addr) = serving(HELLO_PROXY, |host| {
+        InboundMode::AsApplication(host.authority().open_root())
+    })
+    .await;
+    let reply = get(addr, "/open", &[]).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body, "hello from GET /open");
+}
+
+/// The spin-http example's manifest, pointing at `upstream`.
+fn spin_manifest(dir: &std::path::Path, upstream: &Upstream) -> std::path::PathBuf {
+    let manifest = format!(
+        r#"spin_manifest_version = 2
+
+[application]
+name = "tickets"
+
+[[trigger.http]]
+route = "/tickets/..."
+component = "tickets"
+
+[component.tickets]
+source = {source:?}
+allowed_outbound_hosts = ["http://127.0.0.1:*"]
+
+[component.tickets.environment]
+UPSTREAM = "{upstream}"
+"#,
+        source = SPIN_HTTP,
+        upstream = upstream.base(),
+    );
+    let path = dir.join("spin.toml");
+    std::fs::write(&path, manifest).unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_spin_example_carries_the_inbound_envelope_to_its_upstream_call() {
+    let upstream = Upstream::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = spin_manifest(dir.path(), &upstream);
+    let (host, addr) = serving(manifest.to_str().unwrap(), |_| {
+        InboundMode::Verify(TrustedKeys::default())
+    })
+    .await;
+    let (session, bearer) = session_token(&host);
+
+    let reply = get(
+        addr,
+        "/tickets/42",
+        &[("authorization", &bearer), ("traceparent", TRACEPARENT)],
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(body["upstream_status"], 200, "{body}");
+
+    let seen = upstream.seen();
+    let call = seen.last().expect("the component called the upstream");
+    assert_eq!(call.path, "/tickets/42");
+    assert_eq!(
+        call.headers["authorization"], bearer,
+        "the inbound bearer is carried on"
+    );
+    let traceparent = &call.headers["traceparent"];
+    assert!(
+        traceparent.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-")
+            && traceparent != TRACEPARENT,
+        "same trace, new span: {traceparent}"
+    );
+    let _ = session;
+
+    // Spin's route matching: nothing outside /tickets/... is served.
+    assert_eq!(
+        get(addr, "/elsewhere", &[("authorization", &bearer)])
+            .await
+            .status,
+        404
+    );
+    assert_eq!(get(addr, "/tickets/9", &[]).await.status, 401);
+}
