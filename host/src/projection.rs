@@ -74,6 +74,16 @@ impl Projection {
         }
     }
 
+    /// The `baggage` header value (the `caracal.*` members).
+    pub(crate) fn baggage(&self) -> &str {
+        &self.baggage
+    }
+
+    /// The trace id of the session's tree.
+    pub(crate) fn trace_id(&self) -> [u8; 16] {
+        self.trace.trace_id
+    }
+
     /// The envelope headers, in wire order: `authorization`, `traceparent`,
     /// `tracestate` (when present), `baggage`.
     pub fn headers(

@@ -79,7 +79,7 @@ fn write_body(body: &OutgoingBody, bytes: &[u8]) -> std::io::Result<()> {
         .write()
         .map_err(|()| std::io::Error::other("the body stream was already taken"))?;
     stream.write_all(bytes)?;
-    stream.flush()
+    std::io::Write::flush(&mut stream)
     // The stream drops here, before the body is finished.
 }
 

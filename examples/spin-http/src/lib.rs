@@ -40,11 +40,10 @@ async fn handle(request: Request) -> Response<String> {
         Ok(context) => context,
         Err(err) => return reply(StatusCode::BAD_REQUEST, json!({ "error": err.to_string() })),
     };
-    let answer = |status, fields: Value| {
-        let mut body = json!({ "session": context.session_id(), "trace_id": context.trace_id() });
-        body.as_object_mut()
-            .expect("an object")
-            .extend(fields.as_object().expect("an object").clone());
+    // Every answer names the inbound session and trace.
+    let answer = |status, mut body: Value| {
+        body["session"] = json!(context.session_id());
+        body["trace_id"] = json!(context.trace_id());
         reply(status, body)
     };
 

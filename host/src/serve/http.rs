@@ -14,7 +14,7 @@ use wasmtime_wasi::WasiCtx;
 
 use super::app::ServeApp;
 use super::handler::ServeBody;
-use super::inbound::{InboundMode, Rejection, bind};
+use super::inbound::{InboundMode, Rejection, bind, bind_envelope};
 use crate::outbound::OutboundPolicy;
 use crate::runner::{AgentHost, RunState};
 
@@ -82,6 +82,7 @@ async fn handle(
         Ok(base) => base,
         Err(rejection) => return unauthorized(rejection),
     };
+    bind_envelope(request.headers_mut(), host.authority(), &base);
     if let Some((matched, app_base)) = matched {
         let full_url = full_url(&request);
         for (name, value) in caracal_spin::spin_headers(&matched, &full_url, client, app_base) {

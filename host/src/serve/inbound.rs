@@ -6,7 +6,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use caracal_authority::{Engine, SessionId};
-use caracal_envelope::Envelope;
+use caracal_envelope::{Baggage, Envelope, TraceParent};
 use ed25519_dalek::VerifyingKey;
 use http::HeaderMap;
 
@@ -155,6 +155,53 @@ pub(crate) fn bind(
                 .check_live(&session)
                 .map(|()| session)
                 .map_err(|e| Rejection::invalid(e.message().to_owned()))
+        }
+    }
+}
+
+/// Makes the envelope the component sees agree with the bound session: the
+/// `caracal.*` baggage members are replaced by the session's own (other
+/// members kept), and a request without a `traceparent` gets one in the
+/// session's trace. A caller cannot make the component believe it acts
+/// for a session, delegation or hop its token does not carry.
+pub(crate) fn bind_envelope(headers: &mut HeaderMap, authority: &Engine, session: &SessionId) {
+    let Ok(view) = authority.view(session) else {
+        return;
+    };
+    if view.is_root {
+        return;
+    }
+    let projection = crate::projection::Projection::new(&view);
+    let mut baggage = headers
+        .get(http::header::HeaderName::from_static("baggage"))
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| Baggage::parse(v).ok())
+        .unwrap_or_default();
+    baggage.retain(|key| !key.starts_with("caracal."));
+    if let Ok(ours) = Baggage::parse(projection.baggage()) {
+        for (key, value) in ours.iter() {
+            baggage.insert(key, value);
+        }
+    }
+    if let Ok(value) = http::HeaderValue::from_str(&baggage.to_header()) {
+        headers.insert(http::header::HeaderName::from_static("baggage"), value);
+    }
+    let traceparent = http::header::HeaderName::from_static("traceparent");
+    let valid = headers
+        .get(&traceparent)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| TraceParent::parse(v).is_ok());
+    if !valid {
+        let mut span = [0u8; 8];
+        let _ = getrandom::fill(&mut span);
+        span[0] |= 1;
+        let trace = TraceParent {
+            trace_id: projection.trace_id(),
+            span_id: span,
+            flags: 1,
+        };
+        if let Ok(value) = http::HeaderValue::from_str(&trace.to_header()) {
+            headers.insert(traceparent, value);
         }
     }
 }

@@ -12,6 +12,7 @@ mod leases;
 mod limits;
 mod narrowing;
 mod outbound;
+mod plugin;
 mod run_limits;
 mod serve;
 mod support;

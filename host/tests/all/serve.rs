@@ -4,7 +4,8 @@
 
 use crate::support;
 use crate::upstream::Upstream;
-use caracal_host::AgentHost;
+use caracal_host::config::ResourceBinding;
+use caracal_host::{AgentHost, HostConfig};
 use caracal_host::authority::{SessionId, SpawnRequest};
 use caracal_host::serve::{InboundMode, JWKS_PATH, ServeApp, TrustedKeys};
 use caracal_host::token::{ISSUER, TokenClaims};
@@ -80,8 +81,18 @@ async fn serving(
     app: &str,
     mode: impl FnOnce(&AgentHost) -> InboundMode,
 ) -> (Arc<AgentHost>, SocketAddr) {
+    serving_with(app, HostConfig::default(), mode).await
+}
+
+/// [`serving`] with a configuration of its own.
+async fn serving_with(
+    app: &str,
+    config: HostConfig,
+    mode: impl FnOnce(&AgentHost) -> InboundMode,
+) -> (Arc<AgentHost>, SocketAddr) {
     let host = Arc::new(
         AgentHost::builder()
+            .config(config)
             .pooling(true)
             .cache_dir(Some(support::cache_dir()))
             .build()
@@ -180,8 +191,13 @@ async fn as_application_mode_serves_unauthenticated_requests() {
     assert_eq!(reply.body, "hello from GET /open");
 }
 
-/// The spin-http example's manifest, pointing at `upstream`.
-fn spin_manifest(dir: &std::path::Path, upstream: &Upstream) -> std::path::PathBuf {
+/// Where the spin-http example believes the ticket API is: a URL bound to
+/// the resource `resource://tickets`, which the host routes through the
+/// Caracal Gateway (here the loopback upstream).
+const TICKETS: &str = "http://tickets.example";
+
+/// The spin-http example's manifest, calling [`TICKETS`].
+fn spin_manifest(dir: &std::path::Path) -> std::path::PathBuf {
     let manifest = format!(
         r#"spin_manifest_version = 2
 
@@ -194,13 +210,12 @@ component = "tickets"
 
 [component.tickets]
 source = {source:?}
-allowed_outbound_hosts = ["http://127.0.0.1:*"]
 
 [component.tickets.environment]
 UPSTREAM = "{upstream}"
 "#,
         source = SPIN_HTTP,
-        upstream = upstream.base(),
+        upstream = TICKETS,
     );
     let path = dir.join("spin.toml");
     std::fs::write(&path, manifest).unwrap();
@@ -211,8 +226,11 @@ UPSTREAM = "{upstream}"
 async fn the_spin_example_carries_the_inbound_envelope_to_its_upstream_call() {
     let upstream = Upstream::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let manifest = spin_manifest(dir.path(), &upstream);
-    let (host, addr) = serving(manifest.to_str().unwrap(), |_| {
+    let manifest = spin_manifest(dir.path());
+    let mut config = HostConfig::default();
+    config.gateway_url = Some(upstream.base());
+    config.resources = vec![ResourceBinding::new("resource://tickets", TICKETS)];
+    let (host, addr) = serving_with(manifest.to_str().unwrap(), config, |_| {
         InboundMode::Verify(TrustedKeys::default())
     })
     .await;
@@ -231,17 +249,24 @@ async fn the_spin_example_carries_the_inbound_envelope_to_its_upstream_call() {
     let seen = upstream.seen();
     let call = seen.last().expect("the component called the upstream");
     assert_eq!(call.path, "/tickets/42");
-    assert_eq!(
-        call.headers["authorization"], bearer,
-        "the inbound bearer is carried on"
+    assert_eq!(call.headers["x-caracal-resource"], "resource://tickets");
+    // The gateway receives the inbound session's envelope: a host token
+    // for that session, its caracal.* baggage, and the inbound trace.
+    let token = call.headers["authorization"].strip_prefix("Bearer ").unwrap();
+    let claims = host.signer().verify(token, host.authority().clock().now_ms() / 1000).unwrap();
+    assert_eq!(claims.sid.as_deref(), Some(session.as_str()));
+    assert!(
+        call.headers["baggage"].contains(&format!("caracal.agent_session={session}")),
+        "{:?}",
+        call.headers
     );
+    assert_eq!(body["session"], session.as_str(), "the component read its inbound context");
     let traceparent = &call.headers["traceparent"];
     assert!(
         traceparent.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-")
             && traceparent != TRACEPARENT,
         "same trace, new span: {traceparent}"
     );
-    let _ = session;
 
     // Spin's route matching: nothing outside /tickets/... is served.
     assert_eq!(
