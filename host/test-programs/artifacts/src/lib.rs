@@ -2,8 +2,10 @@
 //! crate's `build.rs` (a nested `cargo build --release` with its own target
 //! dir under `OUT_DIR`).
 //!
-//! One constant per program, named after its bin in upper snake case:
-//! `HELLO_AGENT` and `NARROWED_CHILD` (the examples), and `NARROWING`,
+//! One constant per program, named after its bin (or, for a `cdylib`
+//! example such as a `wasi:http` proxy, its crate) in upper snake case:
+//! the examples (`HELLO_AGENT`, `NARROWED_CHILD`, …, `SPIN_HTTP` and
+//! `HELLO_PROXY`), and `NARROWING`,
 //! `LIMITS`, `ROOT_HEADERS`, `GUARD_DROP` and `BENCH` (the test programs in
 //! `host/test-programs/src/bin`); plus `BENCH_WIT`, the directory of the
 //! `caracal:bench` WIT package that `BENCH` imports, and `WIT_DIR`, the
