@@ -72,10 +72,7 @@ fn main() {
         "SQLite (FULL)",
         Arc::new(SqliteStore::open(dir.path().join("full.db")).expect("sqlite")),
     );
-    let normal = SqliteOptions {
-        sync_full: false,
-        ..SqliteOptions::default()
-    };
+    let normal = SqliteOptions::default().sync_full(false);
     row(
         "SQLite (NORMAL)",
         Arc::new(SqliteStore::open_with(dir.path().join("normal.db"), normal).expect("sqlite")),

@@ -96,9 +96,13 @@ fn resolve(file: Option<PathBuf>, store: Option<String>) -> Source {
     )
 }
 
-/// Every record of the store's chain, parsed (a row that does not parse
-/// is reported by `verify` with its position).
-fn store_records(url: &str, after: u64) -> Result<Vec<(u64, Result<AuditRecord, String>)>, String> {
+/// One stored record: its seq and the parsed record (or why it does not
+/// parse).
+type StoredRecord = (u64, Result<AuditRecord, String>);
+
+/// Every record of the store's chain after `after`, parsed (a row that
+/// does not parse is reported by `verify` with its position).
+fn store_records(url: &str, after: u64) -> Result<Vec<StoredRecord>, String> {
     let store =
         caracal_store::open(url).map_err(|e| format!("cannot open the state store {url}: {e}"))?;
     let rows = if after == 0 {
