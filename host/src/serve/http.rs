@@ -14,7 +14,7 @@ use wasmtime_wasi::WasiCtx;
 
 use super::app::ServeApp;
 use super::handler::ServeBody;
-use super::inbound::{InboundMode, Rejection, bind, bind_envelope};
+use super::inbound::{InboundMode, Rejection, Verified, bind, bind_envelope};
 use crate::outbound::OutboundPolicy;
 use crate::runner::{AgentHost, RunState};
 
@@ -26,6 +26,7 @@ struct Shared {
     host: Arc<AgentHost>,
     app: ServeApp,
     mode: InboundMode,
+    verified: Verified,
 }
 
 /// Serves `app` on `listener` until the future is dropped. Connections are
@@ -36,7 +37,12 @@ pub async fn serve(
     mode: InboundMode,
     listener: tokio::net::TcpListener,
 ) -> std::io::Result<()> {
-    let shared = Arc::new(Shared { host, app, mode });
+    let shared = Arc::new(Shared {
+        host,
+        app,
+        mode,
+        verified: Verified::default(),
+    });
     loop {
         let (stream, client) = listener.accept().await?;
         let _ = stream.set_nodelay(true);
@@ -78,11 +84,17 @@ async fn handle(
         request.headers(),
         host.signer(),
         host.authority(),
+        &shared.verified,
     ) {
         Ok(base) => base,
         Err(rejection) => return unauthorized(rejection),
     };
-    bind_envelope(request.headers_mut(), host.authority(), &base);
+    bind_envelope(
+        request.headers_mut(),
+        host.authority(),
+        &base,
+        &shared.verified,
+    );
     if let Some((matched, app_base)) = matched {
         let full_url = full_url(&request);
         for (name, value) in caracal_spin::spin_headers(&matched, &full_url, client, app_base) {

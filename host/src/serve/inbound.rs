@@ -1,7 +1,8 @@
 //! The inbound boundary: what a request must carry before the component
 //! sees it, and which session becomes the request's context.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -93,12 +94,36 @@ impl Rejection {
     }
 }
 
+/// Most entries a [`Verified`] cache holds before it starts over.
+const CACHE_LIMIT: usize = 4096;
+
+/// What the boundary already worked out, so a caller presenting the same
+/// token again (every request of a session, until its token is re-minted)
+/// costs two map lookups, not an Ed25519 verification and a projection.
+/// Expiry and liveness are still checked on every request.
+#[derive(Debug, Default)]
+pub(crate) struct Verified {
+    /// Verified token → (its session, its `exp` in unix seconds).
+    tokens: Mutex<HashMap<String, (SessionId, u64)>>,
+    /// Session → (its `caracal.*` baggage, its trace id).
+    envelopes: Mutex<HashMap<SessionId, (Baggage, [u8; 16])>>,
+}
+
+fn bounded_insert<K: std::hash::Hash + Eq, V>(map: &Mutex<HashMap<K, V>>, key: K, value: V) {
+    let mut map = map.lock().unwrap_or_else(PoisonError::into_inner);
+    if map.len() >= CACHE_LIMIT {
+        map.clear();
+    }
+    map.insert(key, value);
+}
+
 /// The session a request with `headers` runs under, or why it is refused.
 pub(crate) fn bind(
     mode: &InboundMode,
     headers: &HeaderMap,
     signer: &TokenSigner,
     authority: &Engine,
+    verified: &Verified,
 ) -> Result<SessionId, Rejection> {
     match mode {
         InboundMode::AsApplication(root) => Ok(root.clone()),
@@ -137,6 +162,20 @@ pub(crate) fn bind(
                 .filter(|t| !t.is_empty())
                 .ok_or_else(|| Rejection::invalid("expected `Authorization: Bearer <token>`"))?;
             let now_secs = authority.clock().now_ms() / 1000;
+            let known = verified
+                .tokens
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get(token)
+                .cloned();
+            if let Some((session, exp)) = known
+                && exp > now_secs
+            {
+                return authority
+                    .check_live(&session)
+                    .map(|()| session)
+                    .map_err(|e| Rejection::invalid(e.message().to_owned()));
+            }
             let claims = match token_key_id(token) {
                 Some(kid) if kid == signer.key_id() => signer.verify(token, now_secs),
                 Some(kid) => match trusted.get(&kid) {
@@ -164,24 +203,42 @@ pub(crate) fn bind(
 /// members kept), and a request without a `traceparent` gets one in the
 /// session's trace. A caller cannot make the component believe it acts
 /// for a session, delegation or hop its token does not carry.
-pub(crate) fn bind_envelope(headers: &mut HeaderMap, authority: &Engine, session: &SessionId) {
-    let Ok(view) = authority.view(session) else {
-        return;
+pub(crate) fn bind_envelope(
+    headers: &mut HeaderMap,
+    authority: &Engine,
+    session: &SessionId,
+    verified: &Verified,
+) {
+    let known = verified
+        .envelopes
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(session)
+        .cloned();
+    let (ours, trace_id) = match known {
+        Some(known) => known,
+        None => {
+            let Ok(view) = authority.view(session) else {
+                return;
+            };
+            if view.is_root {
+                return;
+            }
+            let projection = crate::projection::Projection::new(&view);
+            let ours = Baggage::parse(projection.baggage()).unwrap_or_default();
+            let entry = (ours, projection.trace_id());
+            bounded_insert(&verified.envelopes, session.clone(), entry.clone());
+            entry
+        }
     };
-    if view.is_root {
-        return;
-    }
-    let projection = crate::projection::Projection::new(&view);
     let mut baggage = headers
         .get(http::header::HeaderName::from_static("baggage"))
         .and_then(|v| v.to_str().ok())
         .and_then(|v| Baggage::parse(v).ok())
         .unwrap_or_default();
     baggage.retain(|key| !key.starts_with("caracal."));
-    if let Ok(ours) = Baggage::parse(projection.baggage()) {
-        for (key, value) in ours.iter() {
-            baggage.insert(key, value);
-        }
+    for (key, value) in ours.iter() {
+        baggage.insert(key, value);
     }
     if let Ok(value) = http::HeaderValue::from_str(&baggage.to_header()) {
         headers.insert(http::header::HeaderName::from_static("baggage"), value);
@@ -196,7 +253,7 @@ pub(crate) fn bind_envelope(headers: &mut HeaderMap, authority: &Engine, session
         let _ = getrandom::fill(&mut span);
         span[0] |= 1;
         let trace = TraceParent {
-            trace_id: projection.trace_id(),
+            trace_id,
             span_id: span,
             flags: 1,
         };

@@ -23,12 +23,24 @@ fn the_plugin_package_installs_the_binary_spin_runs() {
         serde_json::from_slice(&std::fs::read(out.path().join("caracal.json")).unwrap()).unwrap();
     assert_eq!(manifest["name"], "caracal");
     assert_eq!(manifest["license"], "Apache-2.0");
-    assert!(manifest["spinCompatibility"].as_str().unwrap().starts_with(">="));
+    assert!(
+        manifest["spinCompatibility"]
+            .as_str()
+            .unwrap()
+            .starts_with(">=")
+    );
     let package = &manifest["packages"][0];
-    let tarball = package["url"].as_str().unwrap().strip_prefix("file://").unwrap();
+    let tarball = package["url"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("file://")
+        .unwrap();
     let digest = Sha256::digest(std::fs::read(tarball).unwrap());
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    assert_eq!(package["sha256"], hex, "the manifest's sha256 is the tarball's");
+    assert_eq!(
+        package["sha256"], hex,
+        "the manifest's sha256 is the tarball's"
+    );
 
     // What `spin plugins install` does: unpack into the plugin directory.
     let plugins = tempfile::tempdir().unwrap();
@@ -46,7 +58,11 @@ fn the_plugin_package_installs_the_binary_spin_runs() {
         .env("SPIN_PLUGIN_PATH", plugins.path())
         .output()
         .unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let help = String::from_utf8_lossy(&run.stdout);
     assert!(help.contains("spin.toml"), "{help}");
     let version = Command::new(&caracal).arg("--version").output().unwrap();

@@ -4,11 +4,11 @@
 
 use crate::support;
 use crate::upstream::Upstream;
-use caracal_host::config::ResourceBinding;
-use caracal_host::{AgentHost, HostConfig};
 use caracal_host::authority::{SessionId, SpawnRequest};
+use caracal_host::config::ResourceBinding;
 use caracal_host::serve::{InboundMode, JWKS_PATH, ServeApp, TrustedKeys};
 use caracal_host::token::{ISSUER, TokenClaims};
+use caracal_host::{AgentHost, HostConfig};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -252,15 +252,24 @@ async fn the_spin_example_carries_the_inbound_envelope_to_its_upstream_call() {
     assert_eq!(call.headers["x-caracal-resource"], "resource://tickets");
     // The gateway receives the inbound session's envelope: a host token
     // for that session, its caracal.* baggage, and the inbound trace.
-    let token = call.headers["authorization"].strip_prefix("Bearer ").unwrap();
-    let claims = host.signer().verify(token, host.authority().clock().now_ms() / 1000).unwrap();
+    let token = call.headers["authorization"]
+        .strip_prefix("Bearer ")
+        .unwrap();
+    let claims = host
+        .signer()
+        .verify(token, host.authority().clock().now_ms() / 1000)
+        .unwrap();
     assert_eq!(claims.sid.as_deref(), Some(session.as_str()));
     assert!(
         call.headers["baggage"].contains(&format!("caracal.agent_session={session}")),
         "{:?}",
         call.headers
     );
-    assert_eq!(body["session"], session.as_str(), "the component read its inbound context");
+    assert_eq!(
+        body["session"],
+        session.as_str(),
+        "the component read its inbound context"
+    );
     let traceparent = &call.headers["traceparent"];
     assert!(
         traceparent.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-")
