@@ -286,3 +286,43 @@ async fn the_spin_example_carries_the_inbound_envelope_to_its_upstream_call() {
     );
     assert_eq!(get(addr, "/tickets/9", &[]).await.status, 401);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_serve_command_prints_its_address_and_serves_a_minted_token() {
+    use std::io::BufRead as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = crate::cli::spawn_host(
+        dir.path(),
+        &[
+            "serve",
+            HELLO_PROXY,
+            "--listen",
+            "127.0.0.1:0",
+            "--mint-token",
+            "token",
+        ],
+        &[],
+    );
+    let stdout = server.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        std::io::BufReader::new(stdout)
+            .lines()
+            .next()
+            .unwrap()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let addr: SocketAddr = line
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("{line}"))
+        .parse()
+        .unwrap();
+    let bearer = std::fs::read_to_string(dir.path().join("token")).unwrap();
+    let reply = get(addr, "/cli", &[("authorization", &bearer)]).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body, "hello from GET /cli");
+    assert_eq!(get(addr, "/cli", &[]).await.status, 401);
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
