@@ -326,3 +326,82 @@ async fn the_serve_command_prints_its_address_and_serves_a_minted_token() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn trusted_propagation_binds_the_envelope_session_without_a_token() {
+    let (host, addr) = serving(HELLO_PROXY, |host| {
+        InboundMode::TrustedPropagation(host.authority().open_root())
+    })
+    .await;
+    let (session, _) = session_token(&host);
+    let baggage = format!("caracal.agent_session={session}");
+    let reply = get(addr, "/p", &[("baggage", &baggage)]).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        get(addr, "/p", &[]).await.status,
+        200,
+        "no envelope: the application root"
+    );
+    let unknown = "caracal.agent_session=01a00000-0000-7000-8000-000000000000";
+    assert_eq!(get(addr, "/p", &[("baggage", unknown)]).await.status, 401);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_host_sharing_the_store_accepts_another_hosts_tokens_by_its_jwks() {
+    use caracal_host::state::HostIdentity;
+    use caracal_host::store::SqliteStore;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("caracal.db");
+    let issuer = AgentHost::builder()
+        .store(Arc::new(SqliteStore::open(&db).unwrap()))
+        .identity(HostIdentity::named("issuer"))
+        .cache_dir(None)
+        .build()
+        .unwrap();
+    let server = Arc::new(
+        AgentHost::builder()
+            .store(Arc::new(SqliteStore::open(&db).unwrap()))
+            .identity(HostIdentity::named("server"))
+            .pooling(true)
+            .cache_dir(Some(support::cache_dir()))
+            .build()
+            .unwrap(),
+    );
+    let app = ServeApp::load(&server, HELLO_PROXY.as_ref()).unwrap();
+    let trusted = TrustedKeys::from_jwks(&issuer.signer().jwks()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(caracal_host::serve::serve(
+        server.clone(),
+        app,
+        InboundMode::Verify(trusted),
+        listener,
+    ));
+
+    let root = issuer.authority().open_root();
+    let session = issuer
+        .authority()
+        .spawn(&root, SpawnRequest::task())
+        .unwrap()
+        .id;
+    let bearer = issuer.bearer_for(&session).unwrap();
+    support::eventually("the serving host sees the issuer's session", || {
+        server.authority().check_live(&session).is_ok()
+    })
+    .await;
+    let reply = get(addr, "/shared", &[("authorization", &bearer)]).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+
+    // Revoked on the issuing host: refused by the serving host.
+    issuer.authority().close(&session).unwrap();
+    support::eventually("the serving host sees the close", || {
+        server.authority().check_live(&session).is_err()
+    })
+    .await;
+    assert_eq!(
+        get(addr, "/shared", &[("authorization", &bearer)])
+            .await
+            .status,
+        401
+    );
+}
