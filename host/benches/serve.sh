@@ -31,6 +31,15 @@ HOST="$PWD/target/release/caracal-host"
 WORK="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
+# Fails when something already listens on port $1 (a server left over from an
+# earlier run would answer in place of the one this run starts).
+port_free() {
+  if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+    echo "port $1 is already in use: stop whatever listens there first" >&2
+    exit 1
+  fi
+}
+
 wait_port() {
   for _ in $(seq 1 300); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
@@ -63,17 +72,19 @@ PY
 # Warm the compiled-component caches (not timed).
 export CARACAL_CACHE_DIR="$WORK/cache"
 
+for port in 18081 18082 18083; do port_free "$port"; done
+
 "$TOOLS/bin/wasmtime" serve -S cli --addr 127.0.0.1:18081 "$WASM" >/dev/null 2>&1 &
 wait_port 18081
 wasmtime=$(load 18081)
 kill %1 && wait %1 2>/dev/null || true
 
-(cd "$WORK" && mkdir -p a && cd a && "$HOST" serve "$WASM" --as-application --listen 127.0.0.1:18082 >/dev/null 2>&1) &
+(cd "$WORK" && mkdir -p a && cd a && exec "$HOST" serve "$WASM" --as-application --listen 127.0.0.1:18082 >/dev/null 2>&1) &
 wait_port 18082
 ungoverned=$(load 18082)
 kill %2 2>/dev/null && wait %2 2>/dev/null || true
 
-(cd "$WORK" && mkdir -p b && cd b && "$HOST" serve "$WASM" --mint-token "$WORK/token" --listen 127.0.0.1:18083 >/dev/null 2>&1) &
+(cd "$WORK" && mkdir -p b && cd b && exec "$HOST" serve "$WASM" --mint-token "$WORK/token" --listen 127.0.0.1:18083 >/dev/null 2>&1) &
 wait_port 18083
 governed=$(load 18083 "$(cat "$WORK/token")")
 
