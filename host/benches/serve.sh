@@ -69,6 +69,11 @@ print(f"{rps:.0f} {ms('50%'):.3f} {ms('99%'):.3f}")
 PY
 }
 
+# With backtraces on, every dropped store pays for one: wasmtime formats an
+# error while tearing down a store's fibers (all three servers alike), and
+# that swamps what the servers differ in. Measure as servers usually run.
+unset RUST_BACKTRACE RUST_LIB_BACKTRACE
+
 # Warm the compiled-component caches (not timed).
 export CARACAL_CACHE_DIR="$WORK/cache"
 

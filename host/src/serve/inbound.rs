@@ -192,8 +192,13 @@ pub(crate) fn bind(
             })?;
             authority
                 .check_live(&session)
-                .map(|()| session)
-                .map_err(|e| Rejection::invalid(e.message().to_owned()))
+                .map_err(|e| Rejection::invalid(e.message().to_owned()))?;
+            bounded_insert(
+                &verified.tokens,
+                token.to_owned(),
+                (session.clone(), claims.exp),
+            );
+            Ok(session)
         }
     }
 }
@@ -260,5 +265,82 @@ pub(crate) fn bind_envelope(
         if let Ok(value) = http::HeaderValue::from_str(&trace.to_header()) {
             headers.insert(traceparent, value);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use caracal_authority::{Clock as _, EngineConfig, ManualClock, SpawnRequest};
+
+    use super::*;
+    use crate::token::TokenClaims;
+
+    /// An engine on a manual clock with one live task under a root, and a
+    /// token this host minted for it (valid 300 s).
+    fn fixture() -> (Engine, ManualClock, TokenSigner, SessionId, String) {
+        let clock = ManualClock::new(1_000_000_000_000);
+        let authority = Engine::new(EngineConfig::default(), Arc::new(clock.clone()));
+        let root = authority.open_root();
+        let session = authority.spawn(&root, SpawnRequest::task()).unwrap().id;
+        let signer = TokenSigner::generate();
+        let now = clock.now_ms() / 1000;
+        let token = signer.mint(&TokenClaims {
+            iss: crate::token::ISSUER.to_owned(),
+            sub: session.to_string(),
+            zone: "local".to_owned(),
+            app: "default".to_owned(),
+            sid: Some(session.to_string()),
+            did: None,
+            pdid: None,
+            hop: 0,
+            iat: now,
+            exp: now + 300,
+            jti: "test".to_owned(),
+        });
+        (authority, clock, signer, session, token)
+    }
+
+    fn bearer(token: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::AUTHORIZATION,
+            http::HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
+        headers
+    }
+
+    #[test]
+    fn a_verified_token_is_remembered_and_still_checked_for_expiry_and_liveness() {
+        let (authority, clock, signer, session, token) = fixture();
+        let mode = InboundMode::Verify(TrustedKeys::default());
+        let verified = Verified::default();
+
+        let bound = bind(&mode, &bearer(&token), &signer, &authority, &verified).unwrap();
+        assert_eq!(bound, session);
+        let cached = verified.tokens.lock().unwrap().get(&token).cloned();
+        assert_eq!(cached.map(|(s, _)| s), Some(session.clone()));
+        assert_eq!(
+            bind(&mode, &bearer(&token), &signer, &authority, &verified).unwrap(),
+            session
+        );
+
+        clock.advance(Duration::from_secs(301));
+        let expired = bind(&mode, &bearer(&token), &signer, &authority, &verified).unwrap_err();
+        assert_eq!(expired.code, "invalid_token");
+    }
+
+    #[test]
+    fn a_remembered_token_of_a_closed_session_is_refused() {
+        let (authority, _clock, signer, session, token) = fixture();
+        let mode = InboundMode::Verify(TrustedKeys::default());
+        let verified = Verified::default();
+        bind(&mode, &bearer(&token), &signer, &authority, &verified).unwrap();
+
+        authority.close(&session).unwrap();
+        let refused = bind(&mode, &bearer(&token), &signer, &authority, &verified).unwrap_err();
+        assert_eq!(refused.code, "invalid_token");
     }
 }
