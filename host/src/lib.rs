@@ -34,6 +34,7 @@ mod runner;
 pub mod serve;
 pub mod state;
 pub mod token;
+pub mod variables;
 
 pub use cache::{CacheOutcome, ComponentCache};
 pub use caracal_authority as authority;

@@ -12,6 +12,7 @@ use crate::liveness::{GuestActivity, LeaseKeeper, TICK_PERIOD, Ticker};
 use crate::outbound::{Governor, OutboundPolicy};
 use crate::state::{Follower, HostIdentity, Recovery, attach_store};
 use crate::token::TokenSigner;
+use crate::variables::ComponentVariables;
 use caracal_authority::{
     Clock, Engine as Authority, EngineConfig, SessionId, SessionStatus, SystemClock,
 };
@@ -212,6 +213,7 @@ impl AgentHostBuilder {
             wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker)?;
             wasmtime_wasi::p3::add_to_linker(linker)?;
             wasmtime_wasi_http::p3::add_to_linker(linker)?;
+            crate::variables::add_to_linker(linker)?;
             crate::host::add_to_linker(linker)
         };
         link(&mut linker).map_err(|e| HostError::Engine(chain(&e)))?;
@@ -504,6 +506,7 @@ impl AgentHost {
             ),
             limiter: AgentLimiter::new(limits.max_memory_bytes),
             agent,
+            variables: ComponentVariables::default(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limiter);
@@ -608,16 +611,18 @@ pub struct RunState {
     outbound: OutboundPolicy,
     limiter: AgentLimiter,
     agent: AgentCtx,
+    variables: ComponentVariables,
 }
 
 impl RunState {
     /// The state of a served request's store: WASI with `wasi`, the
-    /// request's outbound policy and agent state, no memory limit beyond
-    /// `limits`.
+    /// request's outbound policy and agent state, the component's
+    /// `variables`, no memory limit beyond `limits`.
     pub(crate) fn for_request(
         wasi: WasiCtx,
         outbound: OutboundPolicy,
         agent: AgentCtx,
+        variables: ComponentVariables,
         limits: RunLimits,
     ) -> RunState {
         RunState {
@@ -627,7 +632,13 @@ impl RunState {
             outbound,
             limiter: AgentLimiter::new(limits.max_memory_bytes),
             agent,
+            variables,
         }
+    }
+
+    /// The component's variables (none for `run`).
+    pub(crate) fn variables(&mut self) -> &ComponentVariables {
+        &self.variables
     }
 
     /// The outbound hooks (p3 requests are built against them).

@@ -4,8 +4,9 @@
 //! `caracal:*` interface, so it also runs under plain Spin.
 //!
 //! `GET /tickets/<id>` reads the inbound context (bearer, traceparent,
-//! `caracal.*` baggage), calls `GET {UPSTREAM}/tickets/<id>` (`UPSTREAM` from
-//! the manifest's `[component.tickets.environment]`, the path info from the
+//! `caracal.*` baggage), calls `GET {upstream}/tickets/<id>` (`upstream`, a
+//! Spin variable: the manifest's `[component.tickets.variables]`, rendered
+//! from the application variable `tickets_api`; the path info from the
 //! `spin-path-info` header) with the envelope on it (same bearer, same trace
 //! under a new span), and answers `200` with
 //!
@@ -31,8 +32,8 @@ use spin_sdk::http::body::IncomingBodyExt;
 use spin_sdk::http::{EmptyBody, Request};
 use spin_sdk::http_service;
 
-/// The environment variable naming the upstream base URL.
-const UPSTREAM: &str = "UPSTREAM";
+/// The component variable naming the upstream base URL.
+const UPSTREAM: &str = "upstream";
 
 #[http_service]
 async fn handle(request: Request) -> Response<String> {
@@ -47,10 +48,12 @@ async fn handle(request: Request) -> Response<String> {
         reply(status, body)
     };
 
-    let Ok(upstream) = std::env::var(UPSTREAM) else {
-        let error =
-            format!("{UPSTREAM} is not set (the manifest's [component.tickets.environment])");
-        return answer(StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": error }));
+    let upstream = match spin_sdk::variables::get(UPSTREAM).await {
+        Ok(upstream) => upstream,
+        Err(err) => {
+            let error = format!("variable `{UPSTREAM}`: {err}");
+            return answer(StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": error }));
+        }
     };
     let path_info = request
         .headers()

@@ -45,6 +45,7 @@ pub use error::{LoadError, ManifestProblem, RouteError, VariableError};
 pub use headers::spin_headers;
 pub use manifest::{HttpRoute, SpinApp, SpinComponent, SpinVariable};
 pub use routes::{RouteMatch, RoutePattern, Router};
+pub use template::is_variable_name;
 
 /// The environment variable Spin's default provider reads for an
 /// application variable: `SPIN_VARIABLE_` and the name in upper case

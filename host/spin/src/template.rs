@@ -45,7 +45,7 @@ pub(crate) fn parse(template: &str) -> Result<Vec<Part<'_>>, String> {
 
 /// True for Spin's variable names: a lowercase ASCII letter, then lowercase
 /// letters, digits and underscores.
-pub(crate) fn is_variable_name(name: &str) -> bool {
+pub fn is_variable_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')

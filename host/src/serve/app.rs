@@ -11,6 +11,7 @@ use super::handler::Handler;
 use crate::error::HostError;
 use crate::outbound::Governor;
 use crate::runner::AgentHost;
+use crate::variables::ComponentVariables;
 
 /// Why an application cannot be served.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +42,8 @@ pub(crate) struct Served {
     pub(crate) handler: Handler,
     /// WASI environment (a Spin component's `environment` table).
     pub(crate) env: Vec<(String, String)>,
+    /// A Spin component's `variables`, rendered.
+    pub(crate) variables: ComponentVariables,
     /// The outbound rules of this component (the host's, plus its own
     /// `allowed_outbound_hosts`).
     pub(crate) governor: Arc<Governor>,
@@ -56,8 +59,23 @@ pub struct ServeApp {
 
 impl ServeApp {
     /// Loads `path`: a `spin.toml` (Spin manifest v2) or a component
-    /// (`.wasm`) served on every path.
+    /// (`.wasm`) served on every path. Application variables take their
+    /// values from `SPIN_VARIABLE_<NAME>` environment variables, as Spin's
+    /// default provider does, else their defaults.
     pub fn load(host: &AgentHost, path: &Path) -> Result<ServeApp, ServeError> {
+        ServeApp::load_with_variables(host, path, |name| {
+            std::env::var(caracal_spin::variable_env_name(name)).ok()
+        })
+    }
+
+    /// [`ServeApp::load`] with application variable values from `lookup`
+    /// (by variable name; `None` falls back to the default). A required
+    /// variable with no value fails the load, naming it.
+    pub fn load_with_variables(
+        host: &AgentHost,
+        path: &Path,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<ServeApp, ServeError> {
         let is_manifest = path.extension().is_some_and(|e| e == "toml");
         if !is_manifest {
             let id = path.file_stem().map_or_else(
@@ -80,15 +98,16 @@ impl ServeApp {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
+            let unresolved = |e: caracal_spin::VariableError| ServeError::Component {
+                component: id.clone(),
+                message: e.to_string(),
+            };
             let hosts = app
-                .resolve_allowed_outbound_hosts(id, |name| {
-                    std::env::var(caracal_spin::variable_env_name(name)).ok()
-                })
-                .map_err(|e| ServeError::Component {
-                    component: id.clone(),
-                    message: e.to_string(),
-                })?;
-            let served = load_component(host, id, &component.source, env, &hosts)?;
+                .resolve_allowed_outbound_hosts(id, &lookup)
+                .map_err(unresolved)?;
+            let variables = app.resolve_variables(id, &lookup).map_err(unresolved)?;
+            let mut served = load_component(host, id, &component.source, env, &hosts)?;
+            served.variables = ComponentVariables::new(variables);
             by_id.insert(id.clone(), components.len());
             components.push(served);
         }
@@ -149,6 +168,7 @@ fn load_component(
         id: id.to_owned(),
         handler,
         env,
+        variables: ComponentVariables::default(),
         governor: Arc::new(governor),
     })
 }

@@ -109,7 +109,13 @@ async fn handle(
     let agent = host.request_agent(base.clone());
     let outbound =
         OutboundPolicy::new(served.governor.clone(), base, agent.held_sessions().clone());
-    let state = RunState::for_request(wasi.build(), outbound, agent, host.default_limits());
+    let state = RunState::for_request(
+        wasi.build(),
+        outbound,
+        agent,
+        served.variables.clone(),
+        host.default_limits(),
+    );
     let mut store = Store::new(host.engine(), state);
     store.limiter(|state| state.limiter_mut());
     // Yield to the executor every epoch tick (the host's one ticker).

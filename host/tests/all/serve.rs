@@ -90,6 +90,16 @@ async fn serving_with(
     config: HostConfig,
     mode: impl FnOnce(&AgentHost) -> InboundMode,
 ) -> (Arc<AgentHost>, SocketAddr) {
+    serving_with_variables(app, config, &[], mode).await
+}
+
+/// [`serving_with`], giving the application's variables these values.
+async fn serving_with_variables(
+    app: &str,
+    config: HostConfig,
+    variables: &[(&str, &str)],
+    mode: impl FnOnce(&AgentHost) -> InboundMode,
+) -> (Arc<AgentHost>, SocketAddr) {
     let host = Arc::new(
         AgentHost::builder()
             .config(config)
@@ -98,7 +108,13 @@ async fn serving_with(
             .build()
             .unwrap(),
     );
-    let app = ServeApp::load(&host, app.as_ref()).expect("the app loads");
+    let app = ServeApp::load_with_variables(&host, app.as_ref(), |name| {
+        variables
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| (*v).to_owned())
+    })
+    .expect("the app loads");
     let mode = mode(&host);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -196,13 +212,18 @@ async fn as_application_mode_serves_unauthenticated_requests() {
 /// Caracal Gateway (here the loopback upstream).
 const TICKETS: &str = "http://tickets.example";
 
-/// The spin-http example's manifest, calling [`TICKETS`].
+/// The spin-http example's manifest: the ticket API's URL is the required
+/// application variable `tickets_api`, which the component reads as its
+/// variable `upstream`.
 fn spin_manifest(dir: &std::path::Path) -> std::path::PathBuf {
     let manifest = format!(
         r#"spin_manifest_version = 2
 
 [application]
 name = "tickets"
+
+[variables]
+tickets_api = {{ required = true }}
 
 [[trigger.http]]
 route = "/tickets/..."
@@ -211,11 +232,10 @@ component = "tickets"
 [component.tickets]
 source = {source:?}
 
-[component.tickets.environment]
-UPSTREAM = "{upstream}"
+[component.tickets.variables]
+upstream = "{{{{ tickets_api }}}}"
 "#,
         source = SPIN_HTTP,
-        upstream = TICKETS,
     );
     let path = dir.join("spin.toml");
     std::fs::write(&path, manifest).unwrap();
@@ -230,9 +250,12 @@ async fn the_spin_example_carries_the_inbound_envelope_to_its_upstream_call() {
     let mut config = HostConfig::default();
     config.gateway_url = Some(upstream.base());
     config.resources = vec![ResourceBinding::new("resource://tickets", TICKETS)];
-    let (host, addr) = serving_with(manifest.to_str().unwrap(), config, |_| {
-        InboundMode::Verify(TrustedKeys::default())
-    })
+    let (host, addr) = serving_with_variables(
+        manifest.to_str().unwrap(),
+        config,
+        &[("tickets_api", TICKETS)],
+        |_| InboundMode::Verify(TrustedKeys::default()),
+    )
     .await;
     let (session, bearer) = session_token(&host);
 
@@ -285,6 +308,23 @@ async fn the_spin_example_carries_the_inbound_envelope_to_its_upstream_call() {
         404
     );
     assert_eq!(get(addr, "/tickets/9", &[]).await.status, 401);
+}
+
+#[test]
+fn a_spin_app_without_a_required_variable_does_not_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = spin_manifest(dir.path());
+    let host = AgentHost::builder()
+        .cache_dir(Some(support::cache_dir()))
+        .build()
+        .unwrap();
+    let error = ServeApp::load_with_variables(&host, &manifest, |_| None)
+        .expect_err("`tickets_api` is required")
+        .to_string();
+    assert!(
+        error.contains("tickets_api") && error.contains("SPIN_VARIABLE_TICKETS_API"),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
