@@ -1,6 +1,8 @@
 //! One served component, pre-instantiated: a WASI 0.2 proxy
 //! (`wasi:http/incoming-handler`) or a WASI 0.3 service
 //! (`wasi:http/handler@0.3.0`), called with a fresh instance per request.
+//! Response bodies stream: the client reads what the component writes as
+//! it writes it.
 
 use bytes::Bytes;
 use http_body_util::BodyExt as _;
@@ -96,45 +98,79 @@ impl Handler {
                 }
             }
             Handler::P3(pre) => {
-                let service = pre.instantiate_async(&mut store).await?;
-                let (req, io) =
-                    wasmtime_wasi_http::p3::Request::from_http(store.data_mut().hooks(), request);
-                let response = store
-                    .run_concurrent(async |store| -> wasmtime::Result<http::Response<Bytes>> {
-                        let (response, ()) = tokio::try_join!(
-                            async {
-                                let response = match service.handle(store, req).await? {
-                                    Ok(response) => response,
-                                    Err(code) => {
-                                        return Err(wasmtime::format_err!(
-                                            "the component answered {code:?}"
-                                        ));
-                                    }
-                                };
-                                let response = store
-                                    .with(|store| response.into_http(store, async { Ok(()) }))?;
-                                let (parts, body) = response.into_parts();
-                                let body = body
-                                    .collect()
-                                    .await
-                                    .map_err(|e| wasmtime::format_err!("response body: {e:?}"))?
-                                    .to_bytes();
-                                wasmtime::Result::<_>::Ok(http::Response::from_parts(parts, body))
-                            },
-                            async {
-                                io.await
-                                    .map_err(|e| wasmtime::format_err!("request body: {e:?}"))
+                let (sender, receiver) = tokio::sync::oneshot::channel();
+                let pre = pre.clone();
+                // The store's event loop must keep running while the client
+                // reads the body (the guest writes it after returning the
+                // response): run it on a task of its own, until the body
+                // has been read to its end or dropped.
+                let task = tokio::task::spawn(async move {
+                    let service = pre.instantiate_async(&mut store).await?;
+                    let (req, io) = wasmtime_wasi_http::p3::Request::from_http(
+                        store.data_mut().hooks(),
+                        request,
+                    );
+                    store
+                        .run_concurrent(async move |store| -> wasmtime::Result<()> {
+                            let response = match service.handle(store, req).await? {
+                                Ok(response) => response,
+                                Err(code) => {
+                                    return Err(wasmtime::format_err!(
+                                        "the component answered {code:?}"
+                                    ));
+                                }
+                            };
+                            let response = store.with(|store| response.into_http(store, io))?;
+                            let (parts, body) = response.into_parts();
+                            let (read, done) = tokio::sync::oneshot::channel::<()>();
+                            let body = UntilRead { body, _read: read }
+                                .map_err(|e| std::io::Error::other(format!("{e:?}")))
+                                .boxed_unsync();
+                            if sender.send(http::Response::from_parts(parts, body)).is_ok() {
+                                let _ = done.await;
                             }
-                        )?;
-                        Ok(response)
-                    })
-                    .await??;
-                Ok(response.map(|body| {
-                    http_body_util::Full::new(body)
-                        .map_err(|never| match never {})
-                        .boxed_unsync()
-                }))
+                            Ok(())
+                        })
+                        .await?
+                });
+                match receiver.await {
+                    Ok(response) => Ok(response),
+                    Err(_) => match task.await {
+                        Ok(Err(error)) => Err(error),
+                        Ok(Ok(())) => Err(wasmtime::format_err!(
+                            "the component returned without a response"
+                        )),
+                        Err(join) => Err(wasmtime::format_err!("the request task failed: {join}")),
+                    },
+                }
             }
         }
+    }
+}
+
+/// A response body that holds `_read` until it is dropped: the store's
+/// event loop waits on the other end.
+struct UntilRead<B> {
+    body: B,
+    _read: tokio::sync::oneshot::Sender<()>,
+}
+
+impl<B: http_body::Body + Unpin> http_body::Body for UntilRead<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::pin::Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
     }
 }

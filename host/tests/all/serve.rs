@@ -12,7 +12,7 @@ use caracal_host::{AgentHost, HostConfig};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use test_programs_artifacts::{HELLO_PROXY, SPIN_HTTP};
+use test_programs_artifacts::{HELLO_PROXY, SPIN_HTTP, SPIN_STREAM};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// One HTTP/1.1 exchange: status, lower-cased headers, body.
@@ -308,6 +308,108 @@ async fn the_spin_example_carries_the_inbound_envelope_to_its_upstream_call() {
         404
     );
     assert_eq!(get(addr, "/tickets/9", &[]).await.status, 401);
+}
+
+/// An upstream on loopback that answers one request with a chunked body:
+/// `tok1`, then — only once `release` fires — `tok2` and the end.
+async fn held_stream_upstream(release: tokio::sync::oneshot::Receiver<()>) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut head = Vec::new();
+        while !head.ends_with(b"\r\n\r\n") {
+            let mut byte = [0u8; 1];
+            if stream.read(&mut byte).await.unwrap() == 0 {
+                return;
+            }
+            head.push(byte[0]);
+        }
+        let first = "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n4\r\ntok1\r\n";
+        stream.write_all(first.as_bytes()).await.unwrap();
+        let _ = release.await;
+        let _ = stream.write_all(b"4\r\ntok2\r\n0\r\n\r\n").await;
+    });
+    addr
+}
+
+/// Reads from `stream` into `seen` until it contains `needle`; false when
+/// the stream ends first.
+async fn read_until(stream: &mut tokio::net::TcpStream, seen: &mut String, needle: &str) -> bool {
+    let mut chunk = [0u8; 4096];
+    while !seen.contains(needle) {
+        let n = stream.read(&mut chunk).await.unwrap();
+        if n == 0 {
+            return false;
+        }
+        seen.push_str(&String::from_utf8_lossy(&chunk[..n]));
+    }
+    true
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wasi_p3_component_streams_its_response_as_it_writes_it() {
+    let (release, held) = tokio::sync::oneshot::channel();
+    let upstream = held_stream_upstream(held).await;
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("spin.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            r#"spin_manifest_version = 2
+[application]
+name = "relay"
+[variables]
+events_api = {{ required = true }}
+[[trigger.http]]
+route = "/stream/..."
+component = "relay"
+[component.relay]
+source = {SPIN_STREAM:?}
+allowed_outbound_hosts = ["http://127.0.0.1:*"]
+[component.relay.variables]
+upstream = "{{{{ events_api }}}}"
+"#
+        ),
+    )
+    .unwrap();
+    let api = format!("http://{upstream}");
+    let (host, addr) = serving_with_variables(
+        manifest.to_str().unwrap(),
+        HostConfig::default(),
+        &[("events_api", &api)],
+        |_| InboundMode::Verify(TrustedKeys::default()),
+    )
+    .await;
+    let (_session, bearer) = session_token(&host);
+
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "GET /stream/events HTTP/1.1\r\nhost: {addr}\r\nauthorization: {bearer}\r\nconnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut seen = String::new();
+    // The first event arrives while the upstream still holds the rest back:
+    // nothing between the component and the client buffers the body.
+    let first = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        read_until(&mut stream, &mut seen, "data: tok1\n\n"),
+    )
+    .await;
+    assert!(
+        matches!(first, Ok(true)),
+        "the first event did not arrive before the body ended: {seen:?}"
+    );
+    assert!(!seen.contains("tok2"), "{seen:?}");
+    let head = seen.to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{seen}");
+    assert!(head.contains("content-type: text/event-stream"), "{seen}");
+
+    release.send(()).unwrap();
+    assert!(
+        read_until(&mut stream, &mut seen, "data: tok2\n\n").await,
+        "{seen:?}"
+    );
 }
 
 #[test]
