@@ -105,7 +105,8 @@ impl AgentHostBuilder {
         self
     }
 
-    /// Signs tokens with this signer instead of a fresh key.
+    /// Signs tokens with this signer instead of the state directory's key
+    /// (see [`AgentHostBuilder::state_dir`]) or, without one, a fresh key.
     pub fn signer(mut self, signer: TokenSigner) -> Self {
         self.signer = Some(signer);
         self
@@ -142,7 +143,9 @@ impl AgentHostBuilder {
     }
 
     /// Keeps the host's id in `dir` (locked while the host runs), so a
-    /// restarted host finds the tasks that died with it.
+    /// restarted host finds the tasks that died with it, and its
+    /// token-signing key (`signing-key`, mode 0600), so the tokens it
+    /// minted still verify after a restart. Used with a store.
     pub fn state_dir(mut self, dir: PathBuf) -> Self {
         self.state_dir = Some(dir);
         self
@@ -240,7 +243,15 @@ impl AgentHostBuilder {
         ));
         let ticker = (!self.manual_ticks)
             .then(|| Ticker::start(engine.clone(), keeper.clone(), TICK_PERIOD));
-        let signer = Arc::new(self.signer.unwrap_or_else(TokenSigner::generate));
+        let signer = match (self.signer, &identity) {
+            (Some(signer), _) => signer,
+            (None, Some(identity)) => match identity.signing_key().map_err(HostError::StateDir)? {
+                Some(key) => TokenSigner::from_key(key),
+                None => TokenSigner::generate(),
+            },
+            (None, None) => TokenSigner::generate(),
+        };
+        let signer = Arc::new(signer);
         let governor = Governor::new(&config, authority.clone(), signer.clone(), auditor.clone())
             .map_err(|e| HostError::Engine(format!("outbound rules: {e}")))?;
         let routed_prefixes = governor.routed_prefixes(&config).into();

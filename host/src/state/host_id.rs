@@ -13,6 +13,8 @@ pub const DEFAULT_STATE_DIR: &str = ".caracal";
 #[derive(Debug)]
 pub struct HostIdentity {
     id: String,
+    /// The locked state directory, for identities that keep one.
+    dir: Option<PathBuf>,
     _lock: Option<File>,
 }
 
@@ -53,6 +55,7 @@ impl HostIdentity {
         };
         Ok(HostIdentity {
             id,
+            dir: Some(dir.to_path_buf()),
             _lock: Some(lock),
         })
     }
@@ -62,6 +65,7 @@ impl HostIdentity {
     pub fn ephemeral() -> HostIdentity {
         HostIdentity {
             id: uuid::Uuid::now_v7().to_string(),
+            dir: None,
             _lock: None,
         }
     }
@@ -70,6 +74,7 @@ impl HostIdentity {
     pub fn named(id: impl Into<String>) -> HostIdentity {
         HostIdentity {
             id: id.into(),
+            dir: None,
             _lock: None,
         }
     }
@@ -77,5 +82,15 @@ impl HostIdentity {
     /// The id.
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// The token-signing key kept in the state directory (created on first
+    /// use), so tokens survive a restart; `None` for an identity without a
+    /// directory. A key file that holds no key is an error, never replaced.
+    pub fn signing_key(&self) -> std::io::Result<Option<ed25519_dalek::SigningKey>> {
+        self.dir
+            .as_deref()
+            .map(super::signing_key::load_or_create)
+            .transpose()
     }
 }

@@ -14,6 +14,7 @@ mod follower;
 mod host_id;
 mod persister;
 mod records;
+mod signing_key;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -24,6 +25,7 @@ use caracal_store::{Lifecycle, SessionStatus, Store, StoreError};
 pub use follower::Follower;
 pub use host_id::{DEFAULT_STATE_DIR, HostIdentity};
 pub use persister::StorePersister;
+pub use signing_key::SIGNING_KEY_FILE;
 
 use records::{durable_edge, durable_session};
 

@@ -239,3 +239,68 @@ fn a_revocation_on_one_host_is_enforced_on_the_other() {
     );
     audit_verifies(&*store);
 }
+
+/// A host on the SQLite file and state directory under `dir`.
+fn host_in(dir: &std::path::Path) -> Result<AgentHost, caracal_host::HostError> {
+    AgentHost::builder()
+        .store(Arc::new(SqliteStore::open(dir.join("caracal.db")).unwrap()))
+        .state_dir(dir.join("state"))
+        .cache_dir(Some(support::cache_dir()))
+        .build()
+}
+
+#[test]
+fn tokens_a_host_minted_still_verify_after_its_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (service, bearer, jwks);
+    {
+        let host = host_in(dir.path()).unwrap();
+        let root = host.authority().open_root();
+        service = host
+            .authority()
+            .spawn(&root, SpawnRequest::service())
+            .unwrap()
+            .id;
+        bearer = host.bearer_for(&service).unwrap();
+        jwks = host.signer().jwks();
+    }
+    let key_file = dir
+        .path()
+        .join("state")
+        .join(caracal_host::state::SIGNING_KEY_FILE);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the key is readable by its owner only");
+    }
+
+    let host = host_in(dir.path()).unwrap();
+    assert_eq!(host.signer().jwks(), jwks, "the same key, the same JWK Set");
+    let token = bearer.strip_prefix("Bearer ").unwrap();
+    let now = host.authority().clock().now_ms() / 1000;
+    let claims = host
+        .signer()
+        .verify(token, now)
+        .expect("the old token verifies");
+    assert_eq!(claims.sid.as_deref(), Some(service.as_str()));
+}
+
+#[test]
+fn a_damaged_signing_key_stops_the_start_and_is_left_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(host_in(dir.path()).unwrap());
+    let key_file = dir
+        .path()
+        .join("state")
+        .join(caracal_host::state::SIGNING_KEY_FILE);
+    std::fs::write(&key_file, "not a key").unwrap();
+
+    let error = host_in(dir.path()).expect_err("a damaged key is refused");
+    let message = format!("{:#}", anyhow::Error::new(error));
+    assert!(
+        message.contains("signing-key") && message.contains("holds no Ed25519 key"),
+        "{message}"
+    );
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap(), "not a key");
+}
