@@ -183,6 +183,17 @@ pub trait Persister: Send + Sync + fmt::Debug {
         at_ms: u64,
     ) -> Result<(), AuthorityError>;
 
+    /// Charges one outbound call to each metered edge of `meters` (edge
+    /// id, its `max_calls`) in the store, all or nothing, so the bound
+    /// holds across restarts and across hosts sharing the store: `Ok` with
+    /// the calls now used under the busiest edge, or
+    /// [`AuthorityError::Denied`] when one is spent. `None` (the default)
+    /// leaves metering to the engine's memory.
+    fn charge_calls(&self, meters: &[(String, u64)]) -> Option<Result<u64, AuthorityError>> {
+        let _ = meters;
+        None
+    }
+
     /// Called when a write that no caller waits for (a lazy expiry seen by
     /// a read, a sweep) failed; the default does nothing. The store is
     /// behind memory until the next write of the same sessions.

@@ -90,6 +90,16 @@ pub(crate) enum Health {
     Lapsed(usize),
 }
 
+/// A remote session waiting for the edges it presents. Until they arrive
+/// it holds no authority here (resource calls fail closed rather than go
+/// unmetered); its record's authority is kept aside.
+#[derive(Debug)]
+pub(crate) struct UnlinkedRemote {
+    pub(crate) node: usize,
+    pub(crate) presents: Vec<String>,
+    pub(crate) authority: Option<Authority>,
+}
+
 /// All contexts of one engine.
 #[derive(Debug, Default)]
 pub(crate) struct Tree {
@@ -103,6 +113,10 @@ pub(crate) struct Tree {
     pub(crate) edges: Edges,
     /// Changes not yet written to the persister.
     pub(crate) journal: Journal,
+    /// Remote sessions whose presented edges had not arrived from the
+    /// change feed when they did (a session's row is committed before its
+    /// edge's); linked as soon as the last of them arrives.
+    pub(crate) unlinked_remote: Vec<UnlinkedRemote>,
 }
 
 impl Tree {

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use caracal_authority::{
     AuthorityError, MAX_DEPTH, MAX_LIVE_CHILDREN, Persister, SessionId, StateChange,
 };
-use caracal_store::{EdgeState, SessionStatus as StoredStatus, SpawnLimits, Store, StoreError};
+use caracal_store::{
+    CallCharge, EdgeState, SessionStatus as StoredStatus, SpawnLimits, Store, StoreError,
+};
 
 use super::off_runtime;
 use super::records::{edge_row, session_row};
@@ -150,6 +152,18 @@ impl Persister for StorePersister {
             Err(StoreError::NotLive { .. }) => Ok(()),
             other => other.map_err(refusal),
         }
+    }
+
+    fn charge_calls(&self, meters: &[(String, u64)]) -> Option<Result<u64, AuthorityError>> {
+        // Fails closed: a store that cannot count refuses the call.
+        let charged = off_runtime(&*self.store, || self.store.charge_calls(meters));
+        Some(match charged {
+            Ok(CallCharge::Charged { busiest }) => Ok(busiest),
+            Ok(CallCharge::Spent { edge_id, max }) => Err(AuthorityError::Denied(format!(
+                "max_calls spent: {max} call(s) allowed under delegation `{edge_id}`"
+            ))),
+            Err(error) => Err(refusal(error)),
+        })
     }
 
     fn write_failed(&self, error: &AuthorityError) {

@@ -236,3 +236,21 @@ pub struct Snapshot {
     /// [`Store::poll_changes`](crate::Store::poll_changes) from here.
     pub change_version: u64,
 }
+
+/// What [`Store::charge_calls`](crate::Store::charge_calls) did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallCharge {
+    /// Every edge was charged one call; `busiest` is the most calls now
+    /// used under any of them.
+    Charged {
+        /// The highest count after this call.
+        busiest: u64,
+    },
+    /// `edge_id` has used all `max` of its calls; nothing was charged.
+    Spent {
+        /// The spent edge.
+        edge_id: String,
+        /// Its `max_calls`.
+        max: u64,
+    },
+}

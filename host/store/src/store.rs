@@ -5,8 +5,8 @@ use std::fmt;
 use crate::change::{Change, ChangeListener};
 use crate::error::StoreError;
 use crate::records::{
-    AuditHead, AuditRow, EdgeRecord, EdgeState, Lease, SessionRecord, SessionStatus, Snapshot,
-    SpawnLimits,
+    AuditHead, AuditRow, CallCharge, EdgeRecord, EdgeState, Lease, SessionRecord, SessionStatus,
+    Snapshot, SpawnLimits,
 };
 
 /// Seals the next audit record given the current chain head (`None` for
@@ -137,6 +137,17 @@ pub trait Store: Send + Sync + fmt::Debug {
         session_ids: &[String],
         at_ms: u64,
     ) -> Result<(), StoreError>;
+
+    /// Charges one outbound call to each edge of `meters` (edge id, its
+    /// `max_calls`), all or nothing: when any edge has used its `max`
+    /// already, nothing is charged and the answer is
+    /// [`CallCharge::Spent`]. Concurrent charges, from any number of
+    /// hosts, are serialized, so an edge never exceeds its bound. An
+    /// unknown edge is [`NotFound`](StoreError::NotFound).
+    fn charge_calls(&self, meters: &[(String, u64)]) -> Result<CallCharge, StoreError>;
+
+    /// Calls charged so far under edge `id` (0 when none were).
+    fn calls_used(&self, id: &str) -> Result<u64, StoreError>;
 
     // ---- recovery ----
 

@@ -304,3 +304,56 @@ fn a_damaged_signing_key_stops_the_start_and_is_left_as_it_is() {
     );
     assert_eq!(std::fs::read_to_string(&key_file).unwrap(), "not a key");
 }
+
+/// A task narrowed to `x:read` with a `max_calls` of `max`.
+fn metered(max: u64) -> SpawnRequest {
+    let mut grant = NarrowGrant::new(["x:read"]);
+    grant.constraints.max_calls = Some(max);
+    SpawnRequest::service().with_grant(Grant::Narrow(grant))
+}
+
+#[test]
+fn max_calls_is_one_bound_for_two_hosts_and_survives_a_restart() {
+    let (a, b, _store) = two_hosts("meter");
+    let root = a.authority().open_root();
+    let worker = a.authority().spawn(&root, metered(5)).unwrap().id;
+    wait_until("host B sees the worker and its edge", || {
+        b.authority()
+            .view(&worker)
+            .is_ok_and(|view| view.authority.is_some())
+    });
+
+    // Calls alternate between the hosts: five in all go through.
+    let hosts = [&a, &b];
+    let allowed: Vec<bool> = (0..8)
+        .map(|i| hosts[i % 2].authority().meter_call(&worker).is_ok())
+        .collect();
+    assert_eq!(
+        allowed,
+        [true, true, true, true, true, false, false, false],
+        "one meter for both hosts"
+    );
+    let refused = b.authority().meter_call(&worker).unwrap_err();
+    assert!(
+        matches!(&refused, AuthorityError::Denied(m) if m.contains("max_calls spent: 5")),
+        "{refused:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_restarted_host_keeps_counting_max_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let worker;
+    {
+        let host = host_in(dir.path()).unwrap();
+        let root = host.authority().open_root();
+        worker = host.authority().spawn(&root, metered(2)).unwrap().id;
+        assert_eq!(host.authority().meter_call(&worker).unwrap(), 1);
+    }
+    let host = host_in(dir.path()).unwrap();
+    assert_eq!(host.authority().meter_call(&worker).unwrap(), 2);
+    assert!(matches!(
+        host.authority().meter_call(&worker),
+        Err(AuthorityError::Denied(_))
+    ));
+}

@@ -13,7 +13,7 @@ use crate::edges::{Edge, Stage};
 use crate::error::AuthorityError;
 use crate::journal::Mutation;
 use crate::session::{Lease, Lifecycle, SessionId, SessionStatus};
-use crate::tree::{LeaseState, Node, Tree};
+use crate::tree::{LeaseState, Node, Tree, UnlinkedRemote};
 
 use super::Engine;
 
@@ -261,11 +261,13 @@ impl Engine {
                     if tree.find(&session.id).is_none() {
                         let presents = session.presents.clone();
                         if let Some(idx) = insert_durable(tree, &session, true, now, lease_ms) {
-                            link_presented(
-                                tree,
-                                vec![(idx, presents)],
-                                &mut RestoreReport::default(),
-                            );
+                            let authority = tree.node_mut(idx).authority.take();
+                            tree.unlinked_remote.push(UnlinkedRemote {
+                                node: idx,
+                                presents,
+                                authority,
+                            });
+                            link_arrived(tree);
                         }
                         let _ = tree.journal.take();
                     }
@@ -273,6 +275,7 @@ impl Engine {
                 StateChange::EdgeCreated(edge) => {
                     if tree.edges.find(&edge.id).is_none() {
                         insert_edge(tree, &edge);
+                        link_arrived(tree);
                         let _ = tree.journal.take();
                     }
                 }
@@ -433,6 +436,21 @@ fn insert_edge(tree: &mut Tree, edge: &DurableEdge) -> bool {
     });
     tree.node_mut(issuer).issued.push(e);
     true
+}
+
+/// Links the remote sessions waiting in `tree.unlinked_remote` whose
+/// presented edges have all arrived, giving them back their authority;
+/// the others wait on.
+fn link_arrived(tree: &mut Tree) {
+    let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut tree.unlinked_remote)
+        .into_iter()
+        .partition(|u| u.presents.iter().all(|id| tree.edges.find(id).is_some()));
+    tree.unlinked_remote = waiting;
+    for unlinked in ready {
+        tree.node_mut(unlinked.node).authority = unlinked.authority;
+        let node = vec![(unlinked.node, unlinked.presents)];
+        link_presented(tree, node, &mut RestoreReport::default());
+    }
 }
 
 /// Links each restored node to the edges it presents; a node holds an edge

@@ -1,5 +1,7 @@
 //! The `max_calls` meter: outbound calls counted per delegation edge,
-//! atomically, so concurrent calls never exceed the bound.
+//! atomically, so concurrent calls never exceed the bound. With a
+//! persister the store keeps the count (across restarts and hosts);
+//! without one, memory does.
 
 use crate::error::{AuthorityError, denied};
 use crate::session::SessionId;
@@ -42,6 +44,13 @@ impl Engine {
         };
         if metered.is_empty() {
             return Ok(0);
+        }
+        if let Some(charged) = self
+            .persister
+            .as_ref()
+            .and_then(|persister| persister.charge_calls(&metered))
+        {
+            return charged;
         }
         let mut calls = self
             .calls

@@ -202,3 +202,40 @@ fn remote_changes_apply_and_remote_leases_are_not_swept_here() {
         "the cascade is written back once: {echoed:?}"
     );
 }
+
+#[test]
+fn a_remote_session_arriving_before_its_edge_holds_no_authority_until_the_edge_does() {
+    let clock = ManualClock::new(T0);
+    let (writer, recorder) = durable_engine(&clock);
+    let root = writer.open_root();
+    let mut grant = NarrowGrant::new(["x:read"]);
+    grant.constraints.max_calls = Some(1);
+    let worker = writer
+        .spawn(&root, SpawnRequest::task().with_grant(Grant::Narrow(grant)))
+        .unwrap()
+        .id;
+
+    // The feed delivers the root, then the worker, then (later) its edge.
+    let changes = recorder.take();
+    let (edges, sessions): (Vec<_>, Vec<_>) = changes
+        .into_iter()
+        .partition(|c| matches!(c, StateChange::EdgeCreated(_)));
+    let (reader, _) = durable_engine(&clock);
+    reader.apply_remote(sessions);
+    assert!(reader.check_live(&worker).is_ok());
+    assert_eq!(
+        reader.view(&worker).unwrap().authority,
+        None,
+        "no authority while its edge is missing"
+    );
+
+    reader.apply_remote(edges);
+    let authority = reader.view(&worker).unwrap().authority.unwrap();
+    assert!(authority.scopes.contains("x:read"));
+    assert_eq!(
+        reader.meter_call(&worker).unwrap(),
+        1,
+        "the edge is metered"
+    );
+    assert!(reader.meter_call(&worker).is_err());
+}

@@ -19,6 +19,7 @@
 //! [`ChangeListener`]s `LISTEN` on it.
 
 mod audit;
+mod calls;
 mod changes;
 mod conn;
 mod edges;
@@ -36,8 +37,8 @@ use crate::error::StoreError;
 use crate::migrate;
 use crate::pool::Pool;
 use crate::records::{
-    AuditHead, AuditRow, EdgeRecord, EdgeState, Lease, SessionRecord, SessionStatus, Snapshot,
-    SpawnLimits,
+    AuditHead, AuditRow, CallCharge, EdgeRecord, EdgeState, Lease, SessionRecord, SessionStatus,
+    Snapshot, SpawnLimits,
 };
 use crate::store::{AuditSealer, Store};
 
@@ -425,6 +426,15 @@ impl Store for PostgresStore {
 
     fn set_edge_state(&self, id: &str, state: EdgeState, at_ms: u64) -> Result<(), StoreError> {
         self.write(at_ms, |tx, ev| edges::set_state(tx, id, state, at_ms, ev))
+    }
+
+    fn charge_calls(&self, meters: &[(String, u64)]) -> Result<CallCharge, StoreError> {
+        // A charge changes no session or edge state: no change event.
+        self.write(0, |tx, _| calls::charge(tx, meters))
+    }
+
+    fn calls_used(&self, id: &str) -> Result<u64, StoreError> {
+        self.read(|tx| calls::calls_used(tx, id))
     }
 
     fn revoke(

@@ -8,6 +8,7 @@
 //! SQLite's busy handler up to [`SqliteOptions::busy_timeout`].
 
 mod audit;
+mod calls;
 mod changes;
 mod edges;
 mod sessions;
@@ -23,8 +24,8 @@ use crate::error::StoreError;
 use crate::migrate;
 use crate::pool::Pool;
 use crate::records::{
-    AuditHead, AuditRow, EdgeRecord, EdgeState, Lease, SessionRecord, SessionStatus, Snapshot,
-    SpawnLimits,
+    AuditHead, AuditRow, CallCharge, EdgeRecord, EdgeState, Lease, SessionRecord, SessionStatus,
+    Snapshot, SpawnLimits,
 };
 use crate::store::{AuditSealer, Store};
 
@@ -350,6 +351,14 @@ impl Store for SqliteStore {
 
     fn set_edge_state(&self, id: &str, state: EdgeState, at_ms: u64) -> Result<(), StoreError> {
         self.write(|tx| edges::set_state(tx, id, state, at_ms))
+    }
+
+    fn charge_calls(&self, meters: &[(String, u64)]) -> Result<CallCharge, StoreError> {
+        self.write(|tx| calls::charge(tx, meters))
+    }
+
+    fn calls_used(&self, id: &str) -> Result<u64, StoreError> {
+        self.read(|tx| calls::calls_used(tx, id))
     }
 
     fn revoke(

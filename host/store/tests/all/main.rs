@@ -4,6 +4,7 @@
 //! `CARACAL_TEST_PG_URL`). PostgreSQL being unreachable fails the tests.
 
 mod audit;
+mod calls;
 mod changes;
 mod edges;
 mod fixture;

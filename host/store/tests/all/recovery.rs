@@ -12,6 +12,7 @@ use crate::fixture::{Fixture, T0, edge, pg_url, root, service, task};
 
 both!(
     migrations_idempotent_on_reopen,
+    a_version_1_database_is_upgraded_in_place,
     newer_schema_refused,
     sweep_dead_host
 );
@@ -26,6 +27,45 @@ fn migrations_idempotent_on_reopen(f: &Fixture) {
         assert_eq!(again.schema_version().unwrap(), SCHEMA_VERSION);
         assert_eq!(again.load_all().unwrap().sessions, std::slice::from_ref(&r));
     }
+}
+
+/// Turns the fixture's database back into schema v1 (what a host built
+/// before the call meter left): v2's table and its version row removed.
+fn downgrade_to_v1(f: &Fixture) {
+    const UNDO: &str = "DROP TABLE edge_calls; DELETE FROM schema_version WHERE version = 2;";
+    if let Some(path) = f.sqlite_path() {
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch(UNDO)
+            .unwrap();
+    }
+    if let Some(schema) = f.schema() {
+        let mut client = postgres::Client::connect(&pg_url(), postgres::NoTls).unwrap();
+        client
+            .batch_execute(&format!("SET search_path TO \"{schema}\"; {UNDO}"))
+            .unwrap();
+    }
+}
+
+fn a_version_1_database_is_upgraded_in_place(f: &Fixture) {
+    let r = root("root", "h");
+    let child = task(&r, "child");
+    for record in [&r, &child] {
+        f.store
+            .insert_session_checked(record, SpawnLimits::default())
+            .unwrap();
+    }
+    f.store.insert_edge(&edge("e", &r, &child)).unwrap();
+    downgrade_to_v1(f);
+    assert_eq!(f.store.schema_version().unwrap(), 1);
+
+    let upgraded = f.other_host();
+    assert_eq!(upgraded.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(upgraded.load_all().unwrap().sessions.len(), 2, "rows kept");
+    assert_eq!(
+        upgraded.charge_calls(&[("e".to_owned(), 1)]).unwrap(),
+        caracal_store::CallCharge::Charged { busiest: 1 }
+    );
 }
 
 fn newer_schema_refused(f: &Fixture) {
