@@ -1,8 +1,9 @@
 //! Durable-state benchmarks, side by side in one run: spawn+close pairs
-//! per second with state in memory only (the baseline), written through to
-//! SQLite (fsync on every commit, and `synchronous=NORMAL`), and to
-//! PostgreSQL; then the latency of a revocation made on one host until
-//! another host sharing the PostgreSQL store refuses the revoked session.
+//! per second, and `max_calls`-metered calls per second, with state in
+//! memory only (the baseline), written through to SQLite (fsync on every
+//! commit, and `synchronous=NORMAL`), and to PostgreSQL; then the latency
+//! of a revocation made on one host until another host sharing the
+//! PostgreSQL store refuses the revoked session.
 //!
 //! Run with `cargo bench -p caracal-host --bench state` (PostgreSQL on
 //! 127.0.0.1:5432, database `test`, trust auth; the PostgreSQL rows are
@@ -21,6 +22,9 @@ const PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 const RUN: Duration = Duration::from_secs(3);
 /// Revocations timed across hosts.
 const REVOCATIONS: usize = 60;
+
+/// One measurement: a rate per second on an engine.
+type Measure = fn(&Engine) -> f64;
 
 fn engine() -> Engine {
     Engine::new(EngineConfig::default(), Arc::new(SystemClock))
@@ -44,6 +48,24 @@ fn pairs_per_second(engine: &Engine) -> f64 {
     pairs as f64 / start.elapsed().as_secs_f64()
 }
 
+/// Metered calls (one `max_calls` edge) per second.
+fn metered_calls_per_second(engine: &Engine) -> f64 {
+    let root = engine.open_root();
+    let mut grant = NarrowGrant::new(["x:read"]);
+    grant.constraints.max_calls = Some(u64::MAX);
+    let worker = engine
+        .spawn(&root, SpawnRequest::task().with_grant(Grant::Narrow(grant)))
+        .expect("spawn")
+        .id;
+    let start = Instant::now();
+    let mut calls = 0u64;
+    while start.elapsed() < RUN {
+        engine.meter_call(&worker).expect("metered");
+        calls += 1;
+    }
+    calls as f64 / start.elapsed().as_secs_f64()
+}
+
 fn schema() -> String {
     format!("bench_{}", uuid::Uuid::now_v7().simple())
 }
@@ -60,25 +82,48 @@ fn postgres() -> Option<Arc<dyn Store>> {
 
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let memory = pairs_per_second(&engine());
-    println!("spawn+close pairs/s (one thread, {RUN:?} each; ratio to memory)");
-    println!("  memory only          {memory:>10.0}   1.000");
-    let row = |name: &str, store: Arc<dyn Store>| {
-        let (engine, _follower) = durable(store, "bench-host");
-        let rate = pairs_per_second(&engine);
-        println!("  {name:<20} {rate:>10.0}   {:.4}", rate / memory);
-    };
-    row(
-        "SQLite (FULL)",
-        Arc::new(SqliteStore::open(dir.path().join("full.db")).expect("sqlite")),
-    );
-    let normal = SqliteOptions::default().sync_full(false);
-    row(
-        "SQLite (NORMAL)",
-        Arc::new(SqliteStore::open_with(dir.path().join("normal.db"), normal).expect("sqlite")),
-    );
-    let Some(pg) = postgres() else { return };
-    row("PostgreSQL", pg);
+    let mut backends: Vec<(&str, Option<Arc<dyn Store>>)> = vec![
+        ("memory only", None),
+        (
+            "SQLite (FULL)",
+            Some(Arc::new(
+                SqliteStore::open(dir.path().join("full.db")).expect("sqlite"),
+            )),
+        ),
+        (
+            "SQLite (NORMAL)",
+            Some(Arc::new(
+                SqliteStore::open_with(
+                    dir.path().join("normal.db"),
+                    SqliteOptions::default().sync_full(false),
+                )
+                .expect("sqlite"),
+            )),
+        ),
+    ];
+    let pg = postgres();
+    if let Some(pg) = &pg {
+        backends.push(("PostgreSQL", Some(pg.clone())));
+    }
+    let measures: [(&str, Measure); 2] = [
+        ("spawn+close pairs/s", pairs_per_second),
+        ("metered calls/s", metered_calls_per_second),
+    ];
+    for (title, measure) in measures {
+        println!("{title} (one thread, {RUN:?} each; ratio to memory)");
+        let mut baseline = None;
+        for (name, store) in &backends {
+            let rate = match store {
+                None => measure(&engine()),
+                Some(store) => measure(&durable(store.clone(), "bench-host").0),
+            };
+            let base = *baseline.get_or_insert(rate);
+            println!("  {name:<20} {rate:>10.0}   {:.4}", rate / base);
+        }
+    }
+    if pg.is_none() {
+        return;
+    }
 
     // Cross-host revocation: host A revokes a delegation, host B (its own
     // connections, following the change feed) refuses the revoked session.
