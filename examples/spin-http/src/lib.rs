@@ -1,12 +1,13 @@
 //! spin-http: a spin-sdk 7 HTTP component (WASI 0.3 `wasi:http/handler`)
 //! that carries the Caracal envelope it is called with onto its own outbound
 //! call, with `caracal::spin` in propagation-only mode: it imports no
-//! `caracal:*` interface, so it also runs under plain Spin.
+//! `caracal:*` interface (nor Spin's own interfaces: its configuration is
+//! plain environment), so it also runs under plain Spin and under
+//! `wasmtime serve -S cli --env UPSTREAM=…`.
 //!
 //! `GET /tickets/<id>` reads the inbound context (bearer, traceparent,
-//! `caracal.*` baggage), calls `GET {upstream}/tickets/<id>` (`upstream`, a
-//! Spin variable: the manifest's `[component.tickets.variables]`, rendered
-//! from the application variable `tickets_api`; the path info from the
+//! `caracal.*` baggage), calls `GET {UPSTREAM}/tickets/<id>` (`UPSTREAM` from
+//! the manifest's `[component.tickets.environment]`, the path info from the
 //! `spin-path-info` header) with the envelope on it (same bearer, same trace
 //! under a new span), and answers `200` with
 //!
@@ -32,8 +33,8 @@ use spin_sdk::http::body::IncomingBodyExt;
 use spin_sdk::http::{EmptyBody, Request};
 use spin_sdk::http_service;
 
-/// The component variable naming the upstream base URL.
-const UPSTREAM: &str = "upstream";
+/// The environment variable naming the upstream base URL.
+const UPSTREAM: &str = "UPSTREAM";
 
 #[http_service]
 async fn handle(request: Request) -> Response<String> {
@@ -48,12 +49,10 @@ async fn handle(request: Request) -> Response<String> {
         reply(status, body)
     };
 
-    let upstream = match spin_sdk::variables::get(UPSTREAM).await {
-        Ok(upstream) => upstream,
-        Err(err) => {
-            let error = format!("variable `{UPSTREAM}`: {err}");
-            return answer(StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": error }));
-        }
+    let Ok(upstream) = std::env::var(UPSTREAM) else {
+        let error =
+            format!("{UPSTREAM} is not set (the manifest's [component.tickets.environment])");
+        return answer(StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": error }));
     };
     let path_info = request
         .headers()

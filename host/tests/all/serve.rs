@@ -212,18 +212,13 @@ async fn as_application_mode_serves_unauthenticated_requests() {
 /// Caracal Gateway (here the loopback upstream).
 const TICKETS: &str = "http://tickets.example";
 
-/// The spin-http example's manifest: the ticket API's URL is the required
-/// application variable `tickets_api`, which the component reads as its
-/// variable `upstream`.
+/// The spin-http example's manifest, calling [`TICKETS`].
 fn spin_manifest(dir: &std::path::Path) -> std::path::PathBuf {
     let manifest = format!(
         r#"spin_manifest_version = 2
 
 [application]
 name = "tickets"
-
-[variables]
-tickets_api = {{ required = true }}
 
 [[trigger.http]]
 route = "/tickets/..."
@@ -232,10 +227,11 @@ component = "tickets"
 [component.tickets]
 source = {source:?}
 
-[component.tickets.variables]
-upstream = "{{{{ tickets_api }}}}"
+[component.tickets.environment]
+UPSTREAM = "{upstream}"
 "#,
         source = SPIN_HTTP,
+        upstream = TICKETS,
     );
     let path = dir.join("spin.toml");
     std::fs::write(&path, manifest).unwrap();
@@ -250,12 +246,9 @@ async fn the_spin_example_carries_the_inbound_envelope_to_its_upstream_call() {
     let mut config = HostConfig::default();
     config.gateway_url = Some(upstream.base());
     config.resources = vec![ResourceBinding::new("resource://tickets", TICKETS)];
-    let (host, addr) = serving_with_variables(
-        manifest.to_str().unwrap(),
-        config,
-        &[("tickets_api", TICKETS)],
-        |_| InboundMode::Verify(TrustedKeys::default()),
-    )
+    let (host, addr) = serving_with(manifest.to_str().unwrap(), config, |_| {
+        InboundMode::Verify(TrustedKeys::default())
+    })
     .await;
     let (session, bearer) = session_token(&host);
 
@@ -333,26 +326,11 @@ async fn held_stream_upstream(release: tokio::sync::oneshot::Receiver<()>) -> So
     addr
 }
 
-/// Reads from `stream` into `seen` until it contains `needle`; false when
-/// the stream ends first.
-async fn read_until(stream: &mut tokio::net::TcpStream, seen: &mut String, needle: &str) -> bool {
-    let mut chunk = [0u8; 4096];
-    while !seen.contains(needle) {
-        let n = stream.read(&mut chunk).await.unwrap();
-        if n == 0 {
-            return false;
-        }
-        seen.push_str(&String::from_utf8_lossy(&chunk[..n]));
-    }
-    true
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_wasi_p3_component_streams_its_response_as_it_writes_it() {
-    let (release, held) = tokio::sync::oneshot::channel();
-    let upstream = held_stream_upstream(held).await;
-    let dir = tempfile::tempdir().unwrap();
-    let manifest = dir.path().join("spin.toml");
+/// The spin-stream example's manifest: the streaming API's URL is the
+/// required application variable `events_api`, which the component reads
+/// as its variable `upstream`.
+fn stream_manifest(dir: &std::path::Path) -> std::path::PathBuf {
+    let manifest = dir.join("spin.toml");
     std::fs::write(
         &manifest,
         format!(
@@ -373,6 +351,29 @@ upstream = "{{{{ events_api }}}}"
         ),
     )
     .unwrap();
+    manifest
+}
+
+/// Reads from `stream` into `seen` until it contains `needle`; false when
+/// the stream ends first.
+async fn read_until(stream: &mut tokio::net::TcpStream, seen: &mut String, needle: &str) -> bool {
+    let mut chunk = [0u8; 4096];
+    while !seen.contains(needle) {
+        let n = stream.read(&mut chunk).await.unwrap();
+        if n == 0 {
+            return false;
+        }
+        seen.push_str(&String::from_utf8_lossy(&chunk[..n]));
+    }
+    true
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wasi_p3_component_streams_its_response_as_it_writes_it() {
+    let (release, held) = tokio::sync::oneshot::channel();
+    let upstream = held_stream_upstream(held).await;
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = stream_manifest(dir.path());
     let api = format!("http://{upstream}");
     let (host, addr) = serving_with_variables(
         manifest.to_str().unwrap(),
@@ -415,16 +416,16 @@ upstream = "{{{{ events_api }}}}"
 #[test]
 fn a_spin_app_without_a_required_variable_does_not_load() {
     let dir = tempfile::tempdir().unwrap();
-    let manifest = spin_manifest(dir.path());
+    let manifest = stream_manifest(dir.path());
     let host = AgentHost::builder()
         .cache_dir(Some(support::cache_dir()))
         .build()
         .unwrap();
     let error = ServeApp::load_with_variables(&host, &manifest, |_| None)
-        .expect_err("`tickets_api` is required")
+        .expect_err("`events_api` is required")
         .to_string();
     assert!(
-        error.contains("tickets_api") && error.contains("SPIN_VARIABLE_TICKETS_API"),
+        error.contains("events_api") && error.contains("SPIN_VARIABLE_EVENTS_API"),
         "{error}"
     );
 }
