@@ -5,11 +5,12 @@
 use crate::audit::Auditor;
 use crate::cache::{CacheOutcome, ComponentCache};
 use crate::config::HostConfig;
-use crate::ctx::{AgentCtx, AgentCtxView, AgentView};
+use crate::ctx::AgentCtx;
 use crate::error::{HostError, chain};
-use crate::limits::{AgentLimiter, LimitExceeded, RunLimits};
+use crate::limits::{LimitExceeded, RunLimits};
 use crate::liveness::{GuestActivity, LeaseKeeper, TICK_PERIOD, Ticker};
 use crate::outbound::{Governor, OutboundPolicy};
+use crate::run_state::RunState;
 use crate::state::{Follower, HostIdentity, Recovery, attach_store};
 use crate::token::TokenSigner;
 use crate::variables::ComponentVariables;
@@ -19,13 +20,12 @@ use caracal_authority::{
 use caracal_store::Store as StateStore;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store, UpdateDeadline};
 use wasmtime_wasi::cli::StdinStream;
 use wasmtime_wasi::p2::bindings::CommandPre;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxView, WasiView};
-use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+use wasmtime_wasi::{I32Exit, WasiCtx};
 
 /// Most output kept from a captured stream.
 const CAPTURE_LIMIT: usize = 16 << 20;
@@ -63,7 +63,8 @@ impl std::fmt::Debug for AgentHost {
 /// Builds an [`AgentHost`].
 ///
 /// Defaults: the embedded configuration (zone `local`, application
-/// `default`), the system clock, a fresh in-memory signing key, the
+/// `default`), the system clock, a fresh in-memory signing key (the state
+/// directory's with a store, see [`AgentHostBuilder::state_dir`]), the
 /// component cache in [`ComponentCache::default_dir`], a background ticker
 /// every [`TICK_PERIOD`], the limits of the configuration (none by
 /// default), and a deny-all sandbox: outbound HTTP only as the
@@ -506,21 +507,20 @@ impl AgentHost {
             .routed_prefixes(self.routed_prefixes.clone())
             .auditor(self.auditor.clone())
             .build();
-        let state = RunState {
-            table: ResourceTable::new(),
-            wasi: wasi.build(),
-            http: WasiHttpCtx::new(),
-            outbound: OutboundPolicy::new(
-                self.governor.clone(),
-                agent.root().clone(),
-                agent.held_sessions().clone(),
-            ),
-            limiter: AgentLimiter::new(limits.max_memory_bytes),
+        let outbound = OutboundPolicy::new(
+            self.governor.clone(),
+            agent.root().clone(),
+            agent.held_sessions().clone(),
+        );
+        let state = RunState::new(
+            wasi.build(),
+            outbound,
             agent,
-            variables: ComponentVariables::default(),
-        };
+            ComponentVariables::default(),
+            limits,
+        );
         let mut store = Store::new(&self.engine, state);
-        store.limiter(|state| &mut state.limiter);
+        store.limiter(|state| state.limiter_mut());
         self.watch_epochs(&mut store, limits);
         let call = async {
             let command = pre.instantiate_async(&mut store).await?;
@@ -553,7 +553,7 @@ impl AgentHost {
                 "{exceeded}; the agent was stopped and its sessions retired"
             );
             let exceeded = exceeded.clone();
-            let agent = &mut store.data_mut().agent;
+            let agent = &mut store.data_mut().agent_ctx_mut();
             self.auditor.record(
                 self.auditor
                     .event(caracal_audit::EventKind::Close)
@@ -588,13 +588,13 @@ impl AgentHost {
     fn watch_epochs(&self, store: &mut Store<RunState>, limits: RunLimits) {
         let clock = self.authority.clock().clone();
         let authority = self.authority.clone();
-        let root = store.data().agent.root().clone();
+        let root = store.data().agent_ctx().root().clone();
         let started_ms = clock.now_ms();
         let limit_ms = limits.max_wall_time.map(|limit| limit.as_millis() as u64);
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |ctx| {
             let now = clock.now_ms();
-            ctx.data().agent.activity.observe_running(now);
+            ctx.data().agent_ctx().activity.observe_running(now);
             let ran_ms = now.saturating_sub(started_ms);
             if let Some(limit_ms) = limit_ms
                 && ran_ms >= limit_ms
@@ -610,97 +610,5 @@ impl AgentHost {
             }
             Ok(UpdateDeadline::Yield(1))
         });
-    }
-}
-
-/// The data of one agent's store: WASI, `wasi:http`, the outbound policy
-/// and the Caracal state.
-pub struct RunState {
-    table: ResourceTable,
-    wasi: WasiCtx,
-    http: WasiHttpCtx,
-    outbound: OutboundPolicy,
-    limiter: AgentLimiter,
-    agent: AgentCtx,
-    variables: ComponentVariables,
-}
-
-impl RunState {
-    /// The state of a served request's store: WASI with `wasi`, the
-    /// request's outbound policy and agent state, the component's
-    /// `variables`, no memory limit beyond `limits`.
-    pub(crate) fn for_request(
-        wasi: WasiCtx,
-        outbound: OutboundPolicy,
-        agent: AgentCtx,
-        variables: ComponentVariables,
-        limits: RunLimits,
-    ) -> RunState {
-        RunState {
-            table: ResourceTable::new(),
-            wasi,
-            http: WasiHttpCtx::new(),
-            outbound,
-            limiter: AgentLimiter::new(limits.max_memory_bytes),
-            agent,
-            variables,
-        }
-    }
-
-    /// The component's variables (none for `run`).
-    pub(crate) fn variables(&mut self) -> &ComponentVariables {
-        &self.variables
-    }
-
-    /// The outbound hooks (p3 requests are built against them).
-    pub(crate) fn hooks(&mut self) -> &mut OutboundPolicy {
-        &mut self.outbound
-    }
-
-    /// The memory limiter of the store.
-    pub(crate) fn limiter_mut(&mut self) -> &mut AgentLimiter {
-        &mut self.limiter
-    }
-}
-
-impl std::fmt::Debug for RunState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunState")
-            .field("agent", &self.agent)
-            .finish_non_exhaustive()
-    }
-}
-
-// Every host call goes through one of these accessors, so each counts one
-// call for the guest's activity record (see `liveness::GuestActivity`).
-
-impl WasiView for RunState {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        self.agent.activity.host_call();
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
-    }
-}
-
-impl WasiHttpView for RunState {
-    fn http(&mut self) -> WasiHttpCtxView<'_> {
-        self.agent.activity.host_call();
-        WasiHttpCtxView {
-            ctx: &mut self.http,
-            table: &mut self.table,
-            hooks: &mut self.outbound,
-        }
-    }
-}
-
-impl AgentView for RunState {
-    fn agent(&mut self) -> AgentCtxView<'_> {
-        self.agent.activity.host_call();
-        AgentCtxView {
-            ctx: &mut self.agent,
-            table: &mut self.table,
-        }
     }
 }

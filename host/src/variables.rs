@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use wasmtime::component::{Accessor, HasData, Linker};
 
-use crate::runner::RunState;
+use crate::run_state::RunState;
 
 mod generated {
     wasmtime::component::bindgen!({

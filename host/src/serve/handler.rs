@@ -13,7 +13,7 @@ use wasmtime_wasi_http::WasiHttpView as _;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p3::bindings::ServicePre;
 
-use crate::runner::RunState;
+use crate::run_state::RunState;
 
 /// The body of a served response.
 pub(crate) type ServeBody = UnsyncBoxBody<Bytes, std::io::Error>;

@@ -16,7 +16,8 @@ use super::app::ServeApp;
 use super::handler::ServeBody;
 use super::inbound::{InboundMode, Rejection, Verified, bind, bind_envelope};
 use crate::outbound::OutboundPolicy;
-use crate::runner::{AgentHost, RunState};
+use crate::run_state::RunState;
+use crate::runner::AgentHost;
 
 /// Where the host serves its token-verification keys as a JWK Set.
 pub const JWKS_PATH: &str = "/.well-known/caracal/jwks.json";
@@ -109,7 +110,7 @@ async fn handle(
     let agent = host.request_agent(base.clone());
     let outbound =
         OutboundPolicy::new(served.governor.clone(), base, agent.held_sessions().clone());
-    let state = RunState::for_request(
+    let state = RunState::new(
         wasi.build(),
         outbound,
         agent,

@@ -1,0 +1,113 @@
+//! [`RunState`]: the data of one agent's (or one served request's) store,
+//! and the views every generated `Host` trait is reached through.
+
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+use crate::ctx::{AgentCtx, AgentCtxView, AgentView};
+use crate::limits::{AgentLimiter, RunLimits};
+use crate::outbound::OutboundPolicy;
+use crate::variables::ComponentVariables;
+
+/// The data of one agent's store: WASI, `wasi:http`, the outbound policy
+/// and the Caracal state.
+pub struct RunState {
+    table: ResourceTable,
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    outbound: OutboundPolicy,
+    limiter: AgentLimiter,
+    agent: AgentCtx,
+    variables: ComponentVariables,
+}
+
+impl RunState {
+    /// A store's state: WASI with `wasi`, the outbound policy and agent
+    /// state, the component's `variables` (a served Spin component's; none
+    /// for `run`), and the memory limit of `limits`.
+    pub(crate) fn new(
+        wasi: WasiCtx,
+        outbound: OutboundPolicy,
+        agent: AgentCtx,
+        variables: ComponentVariables,
+        limits: RunLimits,
+    ) -> RunState {
+        RunState {
+            table: ResourceTable::new(),
+            wasi,
+            http: WasiHttpCtx::new(),
+            outbound,
+            limiter: AgentLimiter::new(limits.max_memory_bytes),
+            agent,
+            variables,
+        }
+    }
+
+    /// The component's variables (none for `run`).
+    pub(crate) fn variables(&mut self) -> &ComponentVariables {
+        &self.variables
+    }
+
+    /// The outbound hooks (p3 requests are built against them).
+    pub(crate) fn hooks(&mut self) -> &mut OutboundPolicy {
+        &mut self.outbound
+    }
+
+    /// The Caracal state (without counting a host call).
+    pub(crate) fn agent_ctx(&self) -> &AgentCtx {
+        &self.agent
+    }
+
+    /// The Caracal state, mutably (without counting a host call).
+    pub(crate) fn agent_ctx_mut(&mut self) -> &mut AgentCtx {
+        &mut self.agent
+    }
+
+    /// The memory limiter of the store.
+    pub(crate) fn limiter_mut(&mut self) -> &mut AgentLimiter {
+        &mut self.limiter
+    }
+}
+
+impl std::fmt::Debug for RunState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunState")
+            .field("agent", &self.agent)
+            .finish_non_exhaustive()
+    }
+}
+
+// Every host call goes through one of these accessors, so each counts one
+// call for the guest's activity record (see `liveness::GuestActivity`).
+
+impl WasiView for RunState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        self.agent.activity.host_call();
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for RunState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        self.agent.activity.host_call();
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.outbound,
+        }
+    }
+}
+
+impl AgentView for RunState {
+    fn agent(&mut self) -> AgentCtxView<'_> {
+        self.agent.activity.host_call();
+        AgentCtxView {
+            ctx: &mut self.agent,
+            table: &mut self.table,
+        }
+    }
+}
