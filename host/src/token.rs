@@ -4,7 +4,7 @@
 //! A token identifies a session to the host's outbound interception and to
 //! resource servers; it is never an upstream credential. Signing costs tens
 //! of microseconds, so a session's token is minted once and reused until it
-//! nears expiry (see [`crate::projection`]).
+//! nears expiry (see `projection`).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -1,5 +1,5 @@
 //! `Host` implementations of the `caracal:agent` interfaces, one file per
-//! interface, all on [`AgentCtxView`](crate::AgentCtxView).
+//! interface, all on [`AgentCtxView`].
 
 mod convert;
 mod delegation;

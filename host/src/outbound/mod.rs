@@ -2,7 +2,7 @@
 //! passes through [`OutboundPolicy`], the store's `WasiHttpHooks`, whether
 //! or not the guest uses the SDK.
 //!
-//! 1. **Identify** the caller from the host-minted bearer ([`identity`]); no
+//! 1. **Identify** the caller from the host-minted bearer (`identity`); no
 //!    bearer means the store's root context. A bearer the host did not mint,
 //!    or one that does not verify, is refused.
 //! 2. **Match** the URL against the resource bindings, longest prefix
@@ -10,7 +10,7 @@
 //! 3. **Decide** ([`Governor::decide`]): session live, its authority covers
 //!    the resource and the scopes the method and path require, the Rego
 //!    policy allows it, and `max_calls` is not spent.
-//! 4. **Route** ([`route`]): through the configured gateway with the
+//! 4. **Route** (`route`): through the configured gateway with the
 //!    envelope and `X-Caracal-Resource`, or through the embedded gateway,
 //!    which strips the bearer and `caracal.*` baggage and injects the
 //!    resource's credential. The credential never reaches the guest.
