@@ -98,6 +98,7 @@ impl Tree {
             }
             let node = self.node_mut(i);
             node.status = SessionStatus::Terminated;
+            node.ended_at_ms = Some(now_ms);
             node.children.clear();
             node.revoked_by = via;
             on(node);

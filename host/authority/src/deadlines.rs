@@ -34,6 +34,11 @@ impl DeadlineHeap {
         self.slot(key).map(|i| self.heap[i].0)
     }
 
+    /// Every `(deadline_ms, key)`, in no particular order.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (u64, usize)> + '_ {
+        self.heap.iter().copied()
+    }
+
     /// The earliest entry, without removing it.
     pub(crate) fn peek(&self) -> Option<(u64, usize)> {
         self.heap.first().copied()

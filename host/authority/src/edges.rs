@@ -96,6 +96,33 @@ impl Edges {
         }
     }
 
+    /// Keeps the edges whose `keep` entry is set, in order, passing each to
+    /// `renumber` to fix its references; returns the ids of those dropped.
+    pub(crate) fn compact(
+        &mut self,
+        keep: &[bool],
+        mut renumber: impl FnMut(&mut Edge),
+    ) -> Vec<String> {
+        let mut dropped = Vec::new();
+        let old = std::mem::take(&mut self.list);
+        self.list = Vec::with_capacity(keep.iter().filter(|&&k| k).count());
+        for (i, mut edge) in old.into_iter().enumerate() {
+            if keep[i] {
+                renumber(&mut edge);
+                self.list.push(edge);
+            } else {
+                dropped.push(edge.id);
+            }
+        }
+        self.index = self
+            .list
+            .iter()
+            .enumerate()
+            .map(|(i, edge)| (edge.id.clone(), i))
+            .collect();
+        dropped
+    }
+
     /// Every edge, oldest first.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Edge> {
         self.list.iter()

@@ -7,6 +7,7 @@
 //!
 //! The authority model is documented on [`Engine`].
 
+mod compaction;
 mod delegation;
 mod durable;
 mod hold;
@@ -191,6 +192,7 @@ impl Engine {
             lease: None,
             authority: Some(Authority::root()),
             created_at_ms: self.clock.now_ms(),
+            ended_at_ms: None,
             application: Arc::from(application_id),
             presents: Vec::new(),
             issued: Vec::new(),
@@ -351,6 +353,7 @@ impl Engine {
             lease,
             authority,
             created_at_ms: now,
+            ended_at_ms: None,
             application: parent_node.application.clone(),
             presents,
             issued: Vec::new(),

@@ -65,6 +65,7 @@
 mod calls;
 mod cascade;
 mod clock;
+mod compact;
 mod deadlines;
 mod delegation;
 mod durable;
@@ -82,6 +83,7 @@ mod views;
 
 pub use calls::check_call;
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use compact::Compaction;
 pub use delegation::{
     DelegateRequest, Delegation, EdgeKind, EdgeState, EdgeView, Impact, RevokeReport,
 };

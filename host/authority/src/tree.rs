@@ -59,6 +59,9 @@ pub(crate) struct Node {
     /// (the application's own with none; `None` after `grant none`).
     pub(crate) authority: Option<Authority>,
     pub(crate) created_at_ms: u64,
+    /// When the node was terminated (`None` while it is not, or when it was
+    /// loaded terminated); what [`Tree::compact`] goes by.
+    pub(crate) ended_at_ms: Option<u64>,
     /// The application the node's root belongs to.
     pub(crate) application: Arc<str>,
     /// Edges the node presents (edge indexes), oldest first; the last is
@@ -103,8 +106,8 @@ pub(crate) struct UnlinkedRemote {
 /// All contexts of one engine.
 #[derive(Debug, Default)]
 pub(crate) struct Tree {
-    nodes: Vec<Node>,
-    index: HashMap<SessionId, usize>,
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) index: HashMap<SessionId, usize>,
     /// Task expiries, keyed by node index.
     pub(crate) ttl: DeadlineHeap,
     /// Service lease deadlines, keyed by node index.

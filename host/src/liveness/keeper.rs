@@ -10,8 +10,10 @@
 use super::GuestActivity;
 use crate::audit::Auditor;
 use caracal_audit::EventKind;
-use caracal_authority::{AuthorityError, Engine as Authority, SessionId, SweepReport};
+use caracal_authority::{AuthorityError, Compaction, Engine as Authority, SessionId, SweepReport};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 /// One guest's request that the host renew a lease for it.
 #[derive(Debug)]
@@ -39,6 +41,9 @@ pub struct KeeperReport {
     pub retried: Vec<(SessionId, AuthorityError)>,
     /// The deadline sweep, when one was due.
     pub sweep: SweepReport,
+    /// What the engine forgot, when a compaction was due (every
+    /// [`COMPACT_EVERY`], of what ended [`FORGET_AFTER`] ago).
+    pub compaction: Compaction,
 }
 
 /// Host-driven lease renewal and sweeping for one authority engine.
@@ -48,7 +53,16 @@ pub struct LeaseKeeper {
     auditor: Auditor,
     window_ms: u64,
     entries: Mutex<Vec<AutoHeartbeat>>,
+    /// When the next compaction is due (unix ms; 0 before the first tick).
+    next_compaction_ms: AtomicU64,
 }
+
+/// How long the engine remembers a session after it ended (then
+/// [`Authority::compact`] forgets it; the store, if any, keeps it).
+pub const FORGET_AFTER: Duration = Duration::from_secs(3600);
+
+/// How often the keeper compacts the engine.
+pub const COMPACT_EVERY: Duration = Duration::from_secs(60);
 
 impl LeaseKeeper {
     /// A keeper for `authority`, recording lease losses and sweeps with
@@ -60,6 +74,7 @@ impl LeaseKeeper {
             auditor,
             window_ms,
             entries: Mutex::new(Vec::new()),
+            next_compaction_ms: AtomicU64::new(0),
         }
     }
 
@@ -155,7 +170,27 @@ impl LeaseKeeper {
             report.sweep = self.authority.sweep();
             self.record_sweep(&report.sweep);
         }
+        let due = self.next_compaction_ms.load(Ordering::Relaxed);
+        if due == 0 {
+            self.schedule_compaction(now);
+        } else if now >= due {
+            self.schedule_compaction(now);
+            report.compaction = self.authority.compact(FORGET_AFTER);
+            if report.compaction.sessions > 0 || report.compaction.edges > 0 {
+                tracing::debug!(
+                    sessions = report.compaction.sessions,
+                    edges = report.compaction.edges,
+                    "forgot sessions and edges that ended over an hour ago"
+                );
+            }
+        }
         report
+    }
+
+    fn schedule_compaction(&self, now: u64) {
+        let every = u64::try_from(COMPACT_EVERY.as_millis()).unwrap_or(u64::MAX);
+        self.next_compaction_ms
+            .store(now.saturating_add(every), Ordering::Relaxed);
     }
 }
 

@@ -11,5 +11,5 @@ mod keeper;
 mod ticker;
 
 pub use activity::GuestActivity;
-pub use keeper::{KeeperReport, LeaseKeeper};
+pub use keeper::{COMPACT_EVERY, FORGET_AFTER, KeeperReport, LeaseKeeper};
 pub use ticker::{TICK_PERIOD, Ticker};

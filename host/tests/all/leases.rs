@@ -3,7 +3,7 @@
 //! virtual clock with manual epoch ticks (no sleeps decide an outcome).
 
 use crate::support::{self, args_options, eventually, load, run, run_any, run_on};
-use caracal_host::authority::{ManualClock, SessionId, SessionStatus};
+use caracal_host::authority::{ManualClock, SessionId, SessionStatus, SpawnRequest};
 use caracal_host::liveness::GuestActivity;
 use caracal_host::{AgentHost, HostError, LimitExceeded, RunLimits, RunOptions, RunStdin};
 use std::sync::Arc;
@@ -280,4 +280,40 @@ async fn a_lapsed_lease_is_reported_to_the_guest_and_suspends_its_subtree() {
         run.step("heartbeat").refused("gone").contains("suspended"),
         "{run}"
     );
+}
+
+#[test]
+fn the_keeper_has_the_engine_forget_what_ended_an_hour_ago() {
+    let (host, clock) = virtual_host();
+    let engine = host.authority();
+    let root = engine.open_root();
+    let live = engine.spawn(&root, SpawnRequest::service()).unwrap().id;
+    let closed: Vec<SessionId> = (0..50)
+        .map(|_| {
+            let id = engine.spawn(&root, SpawnRequest::task()).unwrap().id;
+            engine.close(&id).unwrap();
+            id
+        })
+        .collect();
+    assert_eq!(host.lease_keeper().tick().compaction.sessions, 0);
+
+    // Keep the service's lease (30 s) alive while an hour and a minute
+    // pass; a compaction is due every minute.
+    let mut generation = 1;
+    let mut forgotten = 0;
+    for step in 1..=(3660 / 20) {
+        clock.advance(Duration::from_secs(20));
+        generation = engine.heartbeat(&live, generation).unwrap().generation;
+        let report = host.lease_keeper().tick();
+        if step * 20 < 3600 {
+            assert_eq!(report.compaction.sessions, 0, "nothing is an hour old yet");
+        }
+        forgotten += report.compaction.sessions;
+    }
+    assert_eq!(forgotten, 50);
+    assert!(matches!(
+        engine.status(&closed[0]),
+        Err(caracal_host::authority::AuthorityError::NotFound(_))
+    ));
+    assert_eq!(engine.status(&live).unwrap(), SessionStatus::Active);
 }

@@ -234,6 +234,7 @@ impl Engine {
             lease: None,
             authority: Some(authority),
             created_at_ms: now,
+            ended_at_ms: None,
             application: recv.application.clone(),
             presents,
             issued: Vec::new(),

@@ -394,6 +394,7 @@ fn insert_durable(
         lease,
         authority: session.authority.clone(),
         created_at_ms: session.created_at_ms,
+        ended_at_ms: None,
         application: Arc::from(session.application_id.as_str()),
         presents: Vec::new(),
         issued: Vec::new(),

@@ -2,6 +2,7 @@
 
 mod attach;
 mod chain;
+mod compaction;
 mod concurrency;
 mod constraints;
 mod delegation;
