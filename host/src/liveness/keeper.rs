@@ -58,8 +58,10 @@ pub struct LeaseKeeper {
 }
 
 /// How long the engine remembers a session after it ended (then
-/// [`Authority::compact`] forgets it; the store, if any, keeps it).
-pub const FORGET_AFTER: Duration = Duration::from_secs(3600);
+/// [`Authority::compact`] forgets it; the store, if any, keeps it): twice
+/// the lifetime of a token, so nothing presented to the host can still
+/// name it.
+pub const FORGET_AFTER: Duration = Duration::from_secs(2 * crate::token::TOKEN_TTL_SECONDS);
 
 /// How often the keeper compacts the engine.
 pub const COMPACT_EVERY: Duration = Duration::from_secs(60);
@@ -180,7 +182,7 @@ impl LeaseKeeper {
                 tracing::debug!(
                     sessions = report.compaction.sessions,
                     edges = report.compaction.edges,
-                    "forgot sessions and edges that ended over an hour ago"
+                    "forgot sessions and edges that ended long ago"
                 );
             }
         }
