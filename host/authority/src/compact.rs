@@ -90,9 +90,16 @@ impl Tree {
 
         self.ttl = renumbered(&self.ttl, &nodes);
         self.leases = renumbered(&self.leases, &nodes);
-        for waiting in &mut self.unlinked_remote {
-            waiting.node = kept(&nodes, waiting.node);
-        }
+        // A remote session still waiting for its edges when it ended long
+        // ago waits no more.
+        self.unlinked_remote
+            .retain_mut(|waiting| match nodes[waiting.node] {
+                Some(new) => {
+                    waiting.node = new;
+                    true
+                }
+                None => false,
+            });
         compaction
     }
 

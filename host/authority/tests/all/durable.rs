@@ -239,3 +239,30 @@ fn a_remote_session_arriving_before_its_edge_holds_no_authority_until_the_edge_d
     );
     assert!(reader.meter_call(&worker).is_err());
 }
+
+#[test]
+fn a_remote_session_that_ended_waiting_for_its_edge_is_forgotten_in_time() {
+    let clock = ManualClock::new(T0);
+    let (writer, recorder) = durable_engine(&clock);
+    let root = writer.open_root();
+    let worker = writer.spawn(&root, narrow(&["x:read"])).unwrap().id;
+    let sessions: Vec<StateChange> = recorder
+        .take()
+        .into_iter()
+        .filter(|c| !matches!(c, StateChange::EdgeCreated(_)))
+        .collect();
+    let (reader, _) = durable_engine(&clock);
+    reader.apply_remote(sessions);
+    reader.apply_remote(vec![StateChange::Ended {
+        sessions: vec![worker.clone()],
+        edges: Vec::new(),
+        at_ms: T0,
+    }]);
+    clock.advance(std::time::Duration::from_secs(3600));
+    let compaction = reader.compact(std::time::Duration::from_secs(600));
+    assert_eq!(compaction.sessions, 1);
+    assert!(matches!(
+        reader.status(&worker),
+        Err(AuthorityError::NotFound(_))
+    ));
+}
