@@ -88,13 +88,7 @@ impl Handler {
                             .boxed_unsync()
                     })),
                     Ok(Err(code)) => Err(wasmtime::format_err!("the component answered {code:?}")),
-                    Err(_) => match task.await {
-                        Ok(Err(error)) => Err(error),
-                        Ok(Ok(())) => Err(wasmtime::format_err!(
-                            "the component returned without setting a response"
-                        )),
-                        Err(join) => Err(wasmtime::format_err!("the request task failed: {join}")),
-                    },
+                    Err(_) => Err(no_response(task).await),
                 }
             }
             Handler::P3(pre) => {
@@ -135,16 +129,19 @@ impl Handler {
                 });
                 match receiver.await {
                     Ok(response) => Ok(response),
-                    Err(_) => match task.await {
-                        Ok(Err(error)) => Err(error),
-                        Ok(Ok(())) => Err(wasmtime::format_err!(
-                            "the component returned without a response"
-                        )),
-                        Err(join) => Err(wasmtime::format_err!("the request task failed: {join}")),
-                    },
+                    Err(_) => Err(no_response(task).await),
                 }
             }
         }
+    }
+}
+
+/// Why a request task ended without handing over a response.
+async fn no_response(task: tokio::task::JoinHandle<wasmtime::Result<()>>) -> wasmtime::Error {
+    match task.await {
+        Ok(Err(error)) => error,
+        Ok(Ok(())) => wasmtime::format_err!("the component returned without setting a response"),
+        Err(join) => wasmtime::format_err!("the request task failed: {join}"),
     }
 }
 
