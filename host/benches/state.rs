@@ -1,9 +1,10 @@
 //! Durable-state benchmarks, side by side in one run: spawn+close pairs
-//! per second, and `max_calls`-metered calls per second, with state in
-//! memory only (the baseline), written through to SQLite (fsync on every
-//! commit, and `synchronous=NORMAL`), and to PostgreSQL; then the latency
-//! of a revocation made on one host until another host sharing the
-//! PostgreSQL store refuses the revoked session.
+//! per second, `max_calls`-metered calls per second, and `check_live`
+//! latency beside a writing thread, with state in memory only (the
+//! baseline), written through to SQLite (fsync on every commit, and
+//! `synchronous=NORMAL`), and to PostgreSQL; then the latency of a
+//! revocation made on one host until another host sharing the PostgreSQL
+//! store refuses the revoked session.
 //!
 //! Run with `cargo bench -p caracal-host --bench state` (PostgreSQL on
 //! 127.0.0.1:5432, database `test`, trust auth; the PostgreSQL rows are
@@ -66,6 +67,39 @@ fn metered_calls_per_second(engine: &Engine) -> f64 {
     calls as f64 / start.elapsed().as_secs_f64()
 }
 
+/// `check_live` latency (p50, p99.9, max) on one live session while a
+/// second thread spawns and closes sessions under another root.
+fn reads_beside_writes(engine: &Arc<Engine>) -> [Duration; 3] {
+    let reader_root = engine.open_root();
+    let session = engine
+        .spawn(&reader_root, SpawnRequest::task())
+        .expect("spawn")
+        .id;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (engine, stop) = (engine.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let root = engine.open_root();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let child = engine.spawn(&root, SpawnRequest::task()).expect("spawn").id;
+                engine.close(&child).expect("close");
+            }
+        })
+    };
+    let mut samples = Vec::new();
+    let start = Instant::now();
+    while start.elapsed() < RUN {
+        let t = Instant::now();
+        engine.check_live(&session).expect("live");
+        samples.push(t.elapsed());
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().expect("writer");
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
+    [at(0.5), at(0.999), at(1.0)]
+}
+
 fn schema() -> String {
     format!("bench_{}", uuid::Uuid::now_v7().simple())
 }
@@ -120,6 +154,17 @@ fn main() {
             let base = *baseline.get_or_insert(rate);
             println!("  {name:<20} {rate:>10.0}   {:.4}", rate / base);
         }
+    }
+    println!(
+        "check_live beside a thread that spawns and closes (hot reads wait behind writes): p50, p99.9, max"
+    );
+    for (name, store) in &backends {
+        let engine = match store {
+            None => Arc::new(engine()),
+            Some(store) => durable(store.clone(), "bench-host").0,
+        };
+        let [p50, p999, max] = reads_beside_writes(&engine);
+        println!("  {name:<20} {p50:>12?} {p999:>12?} {max:>12?}");
     }
     if pg.is_none() {
         return;
