@@ -16,8 +16,9 @@ mod meter;
 mod revocation;
 mod snapshot;
 
+use parking_lot::{RwLock, RwLockReadGuard};
 use std::fmt;
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::Arc;
 
 use durable::TreeGuard;
 
@@ -152,14 +153,14 @@ impl Engine {
     }
 
     // A panic while the lock is held leaves the tree consistent (every
-    // mutation is a plain field write), so a poisoned lock is recovered.
+    // mutation is a plain field write); the lock does not poison.
     fn read(&self) -> RwLockReadGuard<'_, Tree> {
-        self.tree.read().unwrap_or_else(PoisonError::into_inner)
+        self.tree.read()
     }
 
     fn write(&self) -> TreeGuard<'_> {
         TreeGuard {
-            tree: self.tree.write().unwrap_or_else(PoisonError::into_inner),
+            tree: Some(self.tree.write()),
             persister: self.persister.as_ref(),
             now_ms: self.clock.now_ms(),
         }

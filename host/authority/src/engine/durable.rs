@@ -4,7 +4,9 @@
 //! for changes other hosts made to a shared store.
 
 use std::ops::{Deref, DerefMut};
-use std::sync::{Arc, RwLockWriteGuard};
+use std::sync::Arc;
+
+use parking_lot::{RwLockUpgradableReadGuard, RwLockWriteGuard};
 
 use crate::durable::{
     DurableEdge, DurableEdgeStage, DurableSession, Persister, RestoreReport, StateChange,
@@ -20,8 +22,15 @@ use super::Engine;
 /// The engine's write lock. Changes recorded while it is held are written
 /// to the persister by [`TreeGuard::commit`], or when the guard drops
 /// (errors then go to [`Persister::write_failed`]).
+///
+/// While the persister writes, the lock is held as an upgradable read:
+/// readers go on (they may see the change before it is durable; the caller
+/// hears of it only after), other writers wait, so changes reach the store
+/// in the order they were made. It is a write lock again when `commit`
+/// returns (a refused insert is then rolled back).
 pub(crate) struct TreeGuard<'a> {
-    pub(super) tree: RwLockWriteGuard<'a, Tree>,
+    /// Always `Some` outside [`TreeGuard::commit`].
+    pub(super) tree: Option<RwLockWriteGuard<'a, Tree>>,
     pub(super) persister: Option<&'a Arc<dyn Persister>>,
     pub(super) now_ms: u64,
 }
@@ -30,13 +39,13 @@ impl Deref for TreeGuard<'_> {
     type Target = Tree;
 
     fn deref(&self) -> &Tree {
-        &self.tree
+        self.tree.as_ref().expect("the guard holds the lock")
     }
 }
 
 impl DerefMut for TreeGuard<'_> {
     fn deref_mut(&mut self) -> &mut Tree {
-        &mut self.tree
+        self.tree.as_mut().expect("the guard holds the lock")
     }
 }
 
@@ -46,15 +55,19 @@ impl TreeGuard<'_> {
         let Some(persister) = self.persister else {
             return Ok(());
         };
-        if self.tree.journal.is_empty() {
+        if self.journal.is_empty() {
             return Ok(());
         }
-        let mutations = self.tree.journal.take();
+        let mutations = self.journal.take();
         let changes: Vec<StateChange> = mutations
             .into_iter()
-            .map(|m| change_of(&self.tree, m, self.now_ms))
+            .map(|m| change_of(self, m, self.now_ms))
             .collect();
-        persister.persist(&changes)
+        let write = self.tree.take().expect("the guard holds the lock");
+        let reading = RwLockWriteGuard::downgrade_to_upgradable(write);
+        let result = persister.persist(&changes);
+        self.tree = Some(RwLockUpgradableReadGuard::upgrade(reading));
+        result
     }
 
     /// Commits a spawn or accept that inserted node `idx` (and, for a
@@ -189,11 +202,7 @@ impl Engine {
     /// now on (see [`Persister`]). Install it before the first operation,
     /// and [`Engine::restore`] what the store already holds.
     pub fn with_persister(mut self, persister: Arc<dyn Persister>) -> Engine {
-        self.tree
-            .get_mut()
-            .unwrap_or_else(|e| e.into_inner())
-            .journal
-            .enable();
+        self.tree.get_mut().journal.enable();
         self.persister = Some(persister);
         self
     }
@@ -216,7 +225,7 @@ impl Engine {
         is_local: impl Fn(&SessionId) -> bool,
     ) -> RestoreReport {
         let mut guard = self.write();
-        let tree = &mut *guard.tree;
+        let tree = &mut *guard;
         let now = self.clock.now_ms();
         let mut report = RestoreReport::default();
         let mut presents = Vec::new();
@@ -255,7 +264,7 @@ impl Engine {
         let now = self.clock.now_ms();
         let lease_ms = self.lease_ms();
         for change in changes {
-            let tree = &mut *guard.tree;
+            let tree = &mut *guard;
             match change {
                 StateChange::SessionCreated(session) => {
                     if tree.find(&session.id).is_none() {
