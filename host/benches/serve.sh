@@ -8,8 +8,10 @@
 #   host/benches/serve.sh [seconds] [connections]
 #
 # Prints requests/s and p50/p99 latency per server, and the ratios to
-# `wasmtime serve` (targets: ungoverned ≥ 0.9× throughput with p99 ≤ 1.2×,
-# governed ≥ 0.8×).
+# `wasmtime serve` on its defaults (targets: ungoverned ≥ 0.9× throughput
+# with p99 ≤ 1.2×, governed ≥ 0.8×); a second `wasmtime serve` row given
+# the pooling options `caracal-host serve` sets shows what that tuning is
+# worth by itself.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_PER_RUN="${1:-10}"
@@ -77,25 +79,34 @@ unset RUST_BACKTRACE RUST_LIB_BACKTRACE
 # Warm the compiled-component caches (not timed).
 export CARACAL_CACHE_DIR="$WORK/cache"
 
-for port in 18081 18082 18083; do port_free "$port"; done
+for port in 18081 18082 18083 18084; do port_free "$port"; done
 
 "$TOOLS/bin/wasmtime" serve -S cli --addr 127.0.0.1:18081 "$WASM" >/dev/null 2>&1 &
 wait_port 18081
 wasmtime=$(load 18081)
 kill %1 && wait %1 2>/dev/null || true
 
+# The same, given the pooling options `caracal-host serve` sets (batched
+# decommits, the first pages kept resident): what tuning alone is worth.
+"$TOOLS/bin/wasmtime" serve -S cli --addr 127.0.0.1:18084 \
+  -O pooling-allocator=y,pooling-decommit-batch-size=16,pooling-memory-keep-resident=262144,pooling-table-keep-resident=65536 \
+  "$WASM" >/dev/null 2>&1 &
+wait_port 18084
+wasmtime_tuned=$(load 18084)
+kill %2 && wait %2 2>/dev/null || true
+
 (cd "$WORK" && mkdir -p a && cd a && exec "$HOST" serve "$WASM" --as-application --listen 127.0.0.1:18082 >/dev/null 2>&1) &
 wait_port 18082
 ungoverned=$(load 18082)
-kill %2 2>/dev/null && wait %2 2>/dev/null || true
+kill %3 2>/dev/null && wait %3 2>/dev/null || true
 
 (cd "$WORK" && mkdir -p b && cd b && exec "$HOST" serve "$WASM" --mint-token "$WORK/token" --listen 127.0.0.1:18083 >/dev/null 2>&1) &
 wait_port 18083
 governed=$(load 18083 "$(cat "$WORK/token")")
 
-python3 - "$wasmtime" "$ungoverned" "$governed" <<'PY'
+python3 - "$wasmtime" "$wasmtime_tuned" "$ungoverned" "$governed" <<'PY'
 import sys
-rows = [("wasmtime serve", sys.argv[1]), ("caracal-host serve (ungoverned)", sys.argv[2]), ("caracal-host serve (governed)", sys.argv[3])]
+rows = [("wasmtime serve", sys.argv[1]), ("wasmtime serve (caracal's pool)", sys.argv[2]), ("caracal-host serve (ungoverned)", sys.argv[3]), ("caracal-host serve (governed)", sys.argv[4])]
 base = [float(x) for x in rows[0][1].split()]
 print(f"{'server':34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'× req/s':>8} {'× p99':>7}")
 for name, row in rows:
