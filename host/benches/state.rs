@@ -21,6 +21,8 @@ use std::time::{Duration, Instant};
 const PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 /// How long each spawn+close row runs.
 const RUN: Duration = Duration::from_secs(3);
+/// Threads spawning and closing beside the `check_live` reader.
+const WRITERS: usize = 2;
 /// Revocations timed across hosts.
 const REVOCATIONS: usize = 60;
 
@@ -67,8 +69,8 @@ fn metered_calls_per_second(engine: &Engine) -> f64 {
     calls as f64 / start.elapsed().as_secs_f64()
 }
 
-/// `check_live` latency (p50, p99.9, max) on one live session while a
-/// second thread spawns and closes sessions under another root.
+/// `check_live` latency (p50, p99.9, max) on one live session while
+/// [`WRITERS`] threads spawn and close sessions under roots of their own.
 fn reads_beside_writes(engine: &Arc<Engine>) -> [Duration; 3] {
     let reader_root = engine.open_root();
     let session = engine
@@ -76,16 +78,18 @@ fn reads_beside_writes(engine: &Arc<Engine>) -> [Duration; 3] {
         .expect("spawn")
         .id;
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let writer = {
-        let (engine, stop) = (engine.clone(), stop.clone());
-        std::thread::spawn(move || {
-            let root = engine.open_root();
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                let child = engine.spawn(&root, SpawnRequest::task()).expect("spawn").id;
-                engine.close(&child).expect("close");
-            }
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|_| {
+            let (engine, stop) = (engine.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let root = engine.open_root();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let child = engine.spawn(&root, SpawnRequest::task()).expect("spawn").id;
+                    engine.close(&child).expect("close");
+                }
+            })
         })
-    };
+        .collect();
     let mut samples = Vec::new();
     let start = Instant::now();
     while start.elapsed() < RUN {
@@ -94,7 +98,9 @@ fn reads_beside_writes(engine: &Arc<Engine>) -> [Duration; 3] {
         samples.push(t.elapsed());
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    writer.join().expect("writer");
+    for writer in writers {
+        writer.join().expect("writer");
+    }
     samples.sort();
     let at = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
     [at(0.5), at(0.999), at(1.0)]
@@ -156,7 +162,7 @@ fn main() {
         }
     }
     println!(
-        "check_live beside a thread that spawns and closes (hot reads wait behind writes): p50, p99.9, max"
+        "check_live beside {WRITERS} threads that spawn and close (hot reads wait behind writes): p50, p99.9, max"
     );
     for (name, store) in &backends {
         let engine = match store {
