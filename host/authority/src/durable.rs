@@ -144,8 +144,11 @@ pub enum StateChange {
 /// Where an engine writes its state changes: a durable store, the source of
 /// truth behind the engine's memory.
 ///
-/// Every method runs while the engine's write lock is held, so changes
-/// reach it in the order they happened. An error aborts the operation that
+/// Every method but [`Persister::charge_calls`] is called by one engine
+/// writer at a time (during [`Persister::persist`] readers go on, other
+/// writers wait), so changes reach it in the order they happened;
+/// `charge_calls` runs outside the lock and relies on the store's own
+/// serialization. An error aborts the operation that
 /// caused it with that error; for a spawn or an accept the new session is
 /// taken back out of memory, so a refused write leaves nothing behind.
 pub trait Persister: Send + Sync + fmt::Debug {
