@@ -40,6 +40,15 @@ impl AuthorityError {
         }
     }
 
+    /// The refusal of a call under delegation `edge`, whose `max_calls`
+    /// (`max`) are spent (the same wording whether memory or the store
+    /// counted them).
+    pub fn max_calls_spent(edge: &str, max: u64) -> AuthorityError {
+        denied(format!(
+            "max_calls spent: {max} call(s) allowed under delegation `{edge}`"
+        ))
+    }
+
     /// The human-readable message, without the kind prefix.
     pub fn message(&self) -> &str {
         match self {

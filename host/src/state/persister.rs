@@ -159,9 +159,9 @@ impl Persister for StorePersister {
         let charged = off_runtime(&*self.store, || self.store.charge_calls(meters));
         Some(match charged {
             Ok(CallCharge::Charged { busiest }) => Ok(busiest),
-            Ok(CallCharge::Spent { edge_id, max }) => Err(AuthorityError::Denied(format!(
-                "max_calls spent: {max} call(s) allowed under delegation `{edge_id}`"
-            ))),
+            Ok(CallCharge::Spent { edge_id, max }) => {
+                Err(AuthorityError::max_calls_spent(&edge_id, max))
+            }
             Err(error) => Err(refusal(error)),
         })
     }

@@ -3,7 +3,7 @@
 //! persister the store keeps the count (across restarts and hosts);
 //! without one, memory does.
 
-use crate::error::{AuthorityError, denied};
+use crate::error::AuthorityError;
 use crate::session::SessionId;
 use crate::tree::Health;
 
@@ -60,9 +60,7 @@ impl Engine {
             .iter()
             .find(|(edge, max)| calls.get(edge).is_some_and(|used| used >= max))
         {
-            return Err(denied(format!(
-                "max_calls spent: {max} call(s) allowed under delegation `{edge}`"
-            )));
+            return Err(AuthorityError::max_calls_spent(edge, *max));
         }
         let mut busiest = 0;
         for (edge, _) in metered {
