@@ -6,9 +6,10 @@
 //! revocation made on one host until another host sharing the PostgreSQL
 //! store refuses the revoked session.
 //!
-//! Run with `cargo bench -p caracal-host --bench state` (PostgreSQL on
-//! 127.0.0.1:5432, database `test`, trust auth; the PostgreSQL rows are
-//! skipped with a message when it is not there).
+//! Run with `cargo bench -p caracal-host --bench state`. PostgreSQL is a
+//! throwaway cluster with the server's durable defaults (fsync per commit,
+//! like SQLite FULL), or `CARACAL_TEST_PG_URL`; the PostgreSQL rows are
+//! skipped with a message when neither can be had.
 
 use caracal_host::authority::{
     Engine, EngineConfig, Grant, NarrowGrant, SpawnRequest, SystemClock,
@@ -18,7 +19,6 @@ use caracal_host::store::{PostgresStore, SqliteOptions, SqliteStore, Store};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 /// How long each spawn+close row runs.
 const RUN: Duration = Duration::from_secs(3);
 /// Threads spawning and closing beside the `check_live` reader.
@@ -110,8 +110,31 @@ fn schema() -> String {
     format!("bench_{}", uuid::Uuid::now_v7().simple())
 }
 
+/// The benchmark's PostgreSQL: `CARACAL_TEST_PG_URL`, else a durable
+/// throwaway cluster kept until the process exits.
+fn pg_url() -> Option<&'static str> {
+    static URL: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    URL.get_or_init(|| {
+        if let Ok(url) = std::env::var("CARACAL_TEST_PG_URL") {
+            return Some(url);
+        }
+        match caracal_pg_temp::Cluster::start_durable() {
+            Ok(cluster) => {
+                let url = cluster.url().to_owned();
+                std::mem::forget(cluster); // its keeper stops it when we exit
+                Some(url)
+            }
+            Err(error) => {
+                eprintln!("PostgreSQL rows skipped: {error}");
+                None
+            }
+        }
+    })
+    .as_deref()
+}
+
 fn postgres() -> Option<Arc<dyn Store>> {
-    match PostgresStore::connect_with_schema(PG_URL, &schema()) {
+    match PostgresStore::connect_with_schema(pg_url()?, &schema()) {
         Ok(store) => Some(Arc::new(store)),
         Err(error) => {
             eprintln!("PostgreSQL rows skipped: {error}");
@@ -180,7 +203,10 @@ fn main() {
     // connections, following the change feed) refuses the revoked session.
     let schema = schema();
     let connect = || -> Arc<dyn Store> {
-        Arc::new(PostgresStore::connect_with_schema(PG_URL, &schema).expect("postgres"))
+        Arc::new(
+            PostgresStore::connect_with_schema(pg_url().expect("postgres"), &schema)
+                .expect("postgres"),
+        )
     };
     let (a, _fa) = durable(connect(), "host-a");
     let (b, _fb) = durable(connect(), "host-b");

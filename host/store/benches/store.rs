@@ -2,9 +2,9 @@
 //! inserts each followed by an end (`insert_session_checked` +
 //! `end_sessions`), lease renewals and audit appends, on 1 and 4 threads.
 //!
-//! Not part of CI. Run: `cargo bench -p caracal-store` (needs the
-//! PostgreSQL on 127.0.0.1:5432, database `test`; override with
-//! `CARACAL_TEST_PG_URL`). `BENCH_OPS` sets the operations per thread.
+//! Not part of CI. Run: `cargo bench -p caracal-store` (PostgreSQL is a
+//! throwaway cluster with fsync on, or `CARACAL_TEST_PG_URL`). `BENCH_OPS`
+//! sets the operations per thread.
 
 use std::sync::{Arc, Barrier};
 use std::thread;
@@ -123,8 +123,13 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(500);
-    let url = std::env::var("CARACAL_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let cluster = std::env::var("CARACAL_TEST_PG_URL")
+        .is_err()
+        .then(|| caracal_pg_temp::Cluster::start_durable().unwrap_or_else(|e| panic!("{e}")));
+    let url = match &cluster {
+        Some(cluster) => cluster.url().to_owned(),
+        None => std::env::var("CARACAL_TEST_PG_URL").unwrap(),
+    };
     let dir = tempfile::tempdir().unwrap();
 
     let mut columns: Vec<(&str, Vec<(String, f64)>)> = Vec::new();

@@ -54,6 +54,14 @@ fn main() {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
 
+    if !wasm_target_installed() {
+        println!(
+            "cargo::error=the Rust target wasm32-wasip2 is not installed (the guest programs and \
+             examples are built to it): run `rustup target add wasm32-wasip2`, or `scripts/test`, \
+             which installs everything the tests need"
+        );
+        return;
+    }
     let bins = program_bins(&programs_dir.join("src/bin"));
     let examples = example_crates(&root.join("examples"));
     let target_dir = out_dir.join("wasm");
@@ -148,6 +156,23 @@ fn example_output(dir: &Path, name: &str) -> String {
     } else {
         name.to_owned()
     }
+}
+
+/// Whether the `wasm32-wasip2` standard library is installed (without it
+/// the nested build fails with a wall of errors; this gives one message).
+fn wasm_target_installed() -> bool {
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let sysroot = Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
+    // Unknown sysroot: let the nested build speak for itself.
+    let Some(sysroot) = sysroot else { return true };
+    let target = sysroot.join("lib/rustlib/wasm32-wasip2");
+    println!("cargo::rerun-if-changed={}", target.display());
+    target.is_dir()
 }
 
 /// Runs the nested `cargo build`; its output goes to this script's stderr,

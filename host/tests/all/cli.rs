@@ -278,7 +278,7 @@ fn find_session(dir: &std::path::Path, needle: &str) -> String {
 }
 
 #[test]
-fn sessions_tree_of_a_running_host_renders_with_graphviz() {
+fn sessions_tree_of_a_running_host_renders_as_text_dot_and_mermaid() {
     let dir = tempfile::tempdir().unwrap();
     let mut host = spawn_host(
         dir.path(),
@@ -294,22 +294,16 @@ fn sessions_tree_of_a_running_host_renders_with_graphviz() {
 
     let out = caracal_host(dir.path(), &["sessions", "tree", "--format", "dot"], &[]);
     let dot = text(&out.stdout);
-    let mut graphviz = Command::new("dot")
-        .arg("-Tsvg")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("Graphviz `dot` is installed (.ci/run installs it)");
-    use std::io::Write as _;
-    graphviz
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(dot.as_bytes())
-        .unwrap();
-    let svg = graphviz.wait_with_output().unwrap();
-    assert!(svg.status.success(), "dot rejected:\n{dot}");
-    assert!(text(&svg.stdout).contains("<svg"), "{dot}");
+    let graph = crate::dot::parse_digraph(&dot).unwrap_or_else(|e| panic!("{e}:\n{dot}"));
+    assert_eq!(graph.name.as_deref(), Some("caracal"));
+    let label = graph
+        .node_attr(&worker, "label")
+        .unwrap_or_else(|| panic!("a node for the worker {worker}:\n{dot}"));
+    assert!(label.contains("service active"), "{label}");
+    assert!(
+        graph.edges.iter().any(|(_, to, _)| to == &worker),
+        "the worker hangs from its parent:\n{dot}"
+    );
 
     let out = caracal_host(
         dir.path(),

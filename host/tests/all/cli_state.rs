@@ -4,7 +4,7 @@
 //! PostgreSQL see each other's revocations.
 
 use crate::cli::{caracal_host, spawn_host, text};
-use crate::durable::{PG_URL, unique_schema};
+use crate::durable::{pg_url, unique_schema};
 use caracal_host::store::{EdgeState, SessionStatus, SqliteStore, Store};
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
@@ -75,7 +75,7 @@ fn a_host_killed_with_sigkill_restarts_with_every_acknowledged_operation() {
 
 #[test]
 fn two_host_processes_on_postgres_a_revoke_on_one_stops_a_worker_on_the_other() {
-    let url = format!("{PG_URL}?schema={}", unique_schema("procs"));
+    let url = format!("{}?schema={}", pg_url(), unique_schema("procs"));
     let store = [("CARACAL_STORE_URL", url.as_str())];
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
 

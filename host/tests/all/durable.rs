@@ -14,8 +14,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use test_programs_artifacts::SERVICE;
 
-/// The test database (trust auth; `.ci/run` starts it).
-pub(crate) const PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+/// This test process's throwaway PostgreSQL cluster (trust auth).
+pub(crate) fn pg_url() -> &'static str {
+    caracal_pg_temp::url()
+}
 
 /// A schema no other test or run uses.
 pub(crate) fn unique_schema(tag: &str) -> String {
@@ -123,9 +125,8 @@ fn two_hosts(tag: &str) -> (AgentHost, AgentHost, Arc<dyn Store>) {
     let schema = unique_schema(tag);
     let connect = || -> Arc<dyn Store> {
         Arc::new(
-            PostgresStore::connect_with_schema(PG_URL, &schema).unwrap_or_else(|e| {
-                panic!("PostgreSQL on 127.0.0.1:5432 (database `test`) is needed: {e}")
-            }),
+            PostgresStore::connect_with_schema(pg_url(), &schema)
+                .unwrap_or_else(|e| panic!("PostgreSQL at {}: {e}", pg_url())),
         )
     };
     let a = host_on(connect(), "host-a");

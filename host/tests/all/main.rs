@@ -4,6 +4,7 @@
 mod cli;
 mod cli_state;
 mod config;
+mod dot;
 mod durable;
 mod examples;
 mod guards;

@@ -10,10 +10,10 @@ use caracal_store::{
     SqliteStore, Store,
 };
 
-/// The PostgreSQL the tests use.
+/// The PostgreSQL the tests use: this test process's throwaway cluster
+/// (or `CARACAL_TEST_PG_URL`).
 pub fn pg_url() -> String {
-    std::env::var("CARACAL_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+    caracal_pg_temp::url().to_owned()
 }
 
 /// A schema name no other test (or test run) uses.
@@ -53,17 +53,11 @@ impl Fixture {
         }
     }
 
-    /// A fresh schema in the test database. Panics (fails the test) when
-    /// PostgreSQL is unreachable.
+    /// A fresh schema in the test cluster.
     pub fn postgres() -> Self {
         let schema = unique_schema();
-        let store = PostgresStore::connect_with_schema(&pg_url(), &schema).unwrap_or_else(|e| {
-            panic!(
-                "PostgreSQL at {} is required for the store tests: {e}\n\
-                 start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`",
-                pg_url()
-            )
-        });
+        let store = PostgresStore::connect_with_schema(&pg_url(), &schema)
+            .unwrap_or_else(|e| panic!("PostgreSQL at {}: {e}", pg_url()));
         Fixture {
             store: Arc::new(store),
             place: Place::Postgres(schema),

@@ -1,7 +1,8 @@
 //! Integration tests of `caracal-store`: one behavioural suite run against
-//! a real SQLite file and the real PostgreSQL on 127.0.0.1:5432 (database
-//! `test`, one fresh schema per test; override the URL with
-//! `CARACAL_TEST_PG_URL`). PostgreSQL being unreachable fails the tests.
+//! a real SQLite file and a real PostgreSQL: a throwaway cluster this test
+//! process starts from the system's server binaries (`caracal-pg-temp`),
+//! one fresh schema per test; `CARACAL_TEST_PG_URL` names a running server
+//! to use instead.
 
 mod audit;
 mod calls;

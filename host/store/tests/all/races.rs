@@ -152,7 +152,12 @@ fn last_slot_two_processes(f: &Fixture) {
     let start_at = now_ms() + 2000;
     let children: Vec<_> = (0..2)
         .map(|p| {
-            std::process::Command::new(std::env::current_exe().unwrap())
+            let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+            if f.is_postgres() {
+                // This process's cluster, not one of the child's own.
+                child.env("CARACAL_TEST_PG_URL", crate::fixture::pg_url());
+            }
+            child
                 .args([
                     "--exact",
                     "races::racer_process",
