@@ -102,6 +102,9 @@ pub struct Credential {
     /// The header value (read from `value_env` or `value_file`, with the
     /// optional `prefix`), kept out of `Debug` output.
     pub value: Secret,
+    /// The bare secret (the value without its `prefix`): the host masks
+    /// this form too in everything the upstream answers.
+    pub secret: Secret,
 }
 
 /// A secret string whose `Debug` form is redacted.

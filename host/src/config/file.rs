@@ -272,5 +272,6 @@ fn read_credential(
     Some(Credential {
         header: header.to_ascii_lowercase(),
         value: Secret::new(value),
+        secret: Secret::new(secret),
     })
 }

@@ -2,7 +2,8 @@
 //! request.
 
 use super::identity::{HeldSessions, identify};
-use super::route::{Gateway, Route};
+use super::redact::CredentialForms;
+use super::route::{Credential, Gateway, Route};
 use crate::audit::{AuditDecision, Auditor};
 use crate::config::{HostConfig, ResourceBinding};
 use crate::projection::Projection;
@@ -52,7 +53,7 @@ pub struct Decision {
 #[derive(Debug)]
 struct Resource {
     rules: Option<ScopeRules>,
-    credential: Option<(http::HeaderName, http::HeaderValue)>,
+    credential: Option<Credential>,
 }
 
 /// The host's outbound rules, shared by every store.
@@ -325,7 +326,11 @@ fn resource(binding: &ResourceBinding) -> Result<Resource, String> {
                 )
             })?;
             value.set_sensitive(true);
-            Ok::<_, String>((name, value))
+            Ok::<_, String>(Credential {
+                header: name,
+                value,
+                forms: Arc::new(CredentialForms::new(c.value.expose(), c.secret.expose())),
+            })
         })
         .transpose()?;
     Ok(Resource { rules, credential })

@@ -84,7 +84,7 @@ impl WasiHttpHooks for OutboundPolicy {
             }
         };
         tracing::debug!(method = %parts.method, url = %parts.uri, route = ?decision.route, "outbound request allowed");
-        let secret = decision.route.apply(&mut parts);
+        let forms = decision.route.apply(&mut parts);
         let request = http::Request::from_parts(parts, body);
         let authority = self.governor.authority().clone();
         let session = decision.session;
@@ -108,15 +108,37 @@ impl WasiHttpHooks for OutboundPolicy {
                     return Err(Error::HttpRequestDenied);
                 }
             };
-            let response = match secret {
-                Some(secret) => {
-                    route::scrub_response(response.headers_mut(), &secret);
-                    response
-                        .map(|body| redact::Redacted::new(body, secret.as_bytes()).boxed_unsync())
+            let response = match forms {
+                Some(forms) => {
+                    refuse_encoded(&response)?;
+                    forms.mask_headers(response.headers_mut());
+                    response.map(|body| redact::Redacted::new(body, forms).boxed_unsync())
                 }
                 None => response.map(|body| body.boxed_unsync()),
             };
             Ok((response, Box::new(io) as SendFuture))
         })
     }
+}
+
+/// On a credential route the host asked for `identity`: an answer encoded
+/// anyway (gzip, br, …) cannot be masked, so it is refused, not passed on.
+fn refuse_encoded<B>(response: &http::Response<B>) -> Result<(), Error> {
+    let encodings = response
+        .headers()
+        .get_all(http::header::CONTENT_ENCODING)
+        .iter()
+        .flat_map(|value| value.to_str().unwrap_or("?").split(','))
+        .map(str::trim)
+        .filter(|coding| !coding.is_empty() && !coding.eq_ignore_ascii_case("identity"))
+        .collect::<Vec<_>>();
+    if encodings.is_empty() {
+        return Ok(());
+    }
+    let why = format!(
+        "the upstream answered a credential route with content-encoding `{}` although the host asked for identity; refused, because the credential could not be masked in it",
+        encodings.join(", ")
+    );
+    tracing::warn!("{why}");
+    Err(Error::HttpResponseContentCoding(Some(why)))
 }

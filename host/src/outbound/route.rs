@@ -1,8 +1,10 @@
 //! [`Route`]: how an allowed request travels, and the header rewriting each
 //! route needs.
 
+use super::redact::CredentialForms;
 use caracal_envelope::{Baggage, CARACAL_PREFIX, TraceParent};
 use http::{HeaderMap, HeaderName, HeaderValue, Uri};
+use std::sync::Arc;
 
 /// `X-Caracal-Resource`: the resource id a gateway-routed request is for.
 pub const RESOURCE_HEADER: &str = "x-caracal-resource";
@@ -17,7 +19,7 @@ pub enum Route {
     /// credential in place of the envelope.
     Embedded {
         /// The header to set, if the resource has a credential.
-        credential: Option<(HeaderName, HeaderValue)>,
+        credential: Option<Credential>,
     },
     /// Rewritten to the configured Caracal Gateway, with the envelope.
     Gateway {
@@ -28,6 +30,15 @@ pub enum Route {
         /// The session's envelope as the host projects it.
         envelope: Vec<(String, String)>,
     },
+}
+
+/// A resource's credential as the embedded gateway injects it.
+#[derive(Debug, Clone)]
+pub struct Credential {
+    pub(crate) header: HeaderName,
+    pub(crate) value: HeaderValue,
+    /// What the response is masked of.
+    pub(crate) forms: Arc<CredentialForms>,
 }
 
 impl Route {
@@ -42,16 +53,26 @@ impl Route {
 
     /// Rewrites the request for this route. Whatever the route, the guest's
     /// own `authorization` and `caracal.*` baggage are removed first: only
-    /// the host decides what identity leaves the sandbox. Returns the
-    /// injected credential value, so the response can be scrubbed of it.
-    pub(crate) fn apply(&self, request: &mut http::request::Parts) -> Option<HeaderValue> {
+    /// the host decides what identity leaves the sandbox. On a credential
+    /// route the host also decides the answer's encoding (`identity`: what
+    /// it must mask, it must be able to read). Returns the credential's
+    /// forms, so the response can be masked of them.
+    pub(crate) fn apply(&self, request: &mut http::request::Parts) -> Option<Arc<CredentialForms>> {
         strip_envelope(&mut request.headers);
         match self {
             Route::Plain => None,
             Route::Embedded { credential } => {
-                let (name, value) = credential.as_ref()?;
-                request.headers.insert(name.clone(), value.clone());
-                Some(value.clone())
+                let credential = credential.as_ref()?;
+                request
+                    .headers
+                    .insert(credential.header.clone(), credential.value.clone());
+                request.headers.insert(
+                    http::header::ACCEPT_ENCODING,
+                    HeaderValue::from_static("identity"),
+                );
+                // A guest's TE (e.g. `gzip`) would ask for a transfer coding.
+                request.headers.remove(http::header::TE);
+                Some(credential.forms.clone())
             }
             Route::Gateway {
                 target,
@@ -150,26 +171,6 @@ fn set_or_remove(headers: &mut HeaderMap, name: &'static str, value: Option<Stri
         None => {
             headers.remove(name);
         }
-    }
-}
-
-/// Drops every response header that carries the injected credential, so an
-/// upstream echoing request headers cannot hand it to the guest.
-pub(crate) fn scrub_response(headers: &mut HeaderMap, secret: &HeaderValue) {
-    let secret = secret.as_bytes();
-    let leaking: Vec<HeaderName> = headers
-        .iter()
-        .filter(|(_, value)| {
-            value
-                .as_bytes()
-                .windows(secret.len().max(1))
-                .any(|window| window == secret)
-        })
-        .map(|(name, _)| name.clone())
-        .collect();
-    for name in leaking {
-        tracing::warn!(header = %name, "removed an upstream response header carrying the injected credential");
-        headers.remove(&name);
     }
 }
 

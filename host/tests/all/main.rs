@@ -9,6 +9,7 @@ mod durable;
 mod examples;
 mod guards;
 mod headers;
+mod hostile_upstream;
 mod leases;
 mod limits;
 mod narrowing;

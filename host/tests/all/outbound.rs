@@ -24,10 +24,15 @@ pub fn host_with(dir: &Path, toml: &str) -> AgentHost {
 
 /// The tickets resource bound to `upstream`, with its rules and credential.
 pub fn tickets(upstream: &Upstream) -> String {
+    tickets_at(&upstream.base())
+}
+
+/// The tickets resource bound to `{base}/api`.
+pub fn tickets_at(base: &str) -> String {
     format!(
         r#"
 [resources."resource://tickets"]
-upstream_prefix = "{}/api"
+upstream_prefix = "{base}/api"
 [resources."resource://tickets".rules]
 "GET /tickets/**" = ["tickets:read"]
 "GET /tickets" = ["tickets:read"]
@@ -36,8 +41,7 @@ upstream_prefix = "{}/api"
 header = "authorization"
 prefix = "Bearer "
 value_env = "TICKETS_TOKEN"
-"#,
-        upstream.base()
+"#
     )
 }
 

@@ -8,7 +8,8 @@
 //! - `RESULT send ok <status>` or `RESULT send err <error-code> <debug>` (the
 //!   host's refusal is `HTTP-request-denied`);
 //! - on a response, `RESULT header ok <name>: <value>` per response header
-//!   and `RESULT body ok <body>`.
+//!   and `RESULT body ok <body>`, then `RESULT trailer ok <name>: <value>`
+//!   per response trailer.
 //!
 //! `raw_http doors <ADDR>` prints `RESULT env ok <n>` (the number of
 //! environment variables the guest sees) and `RESULT socket ok connected` or
@@ -31,7 +32,9 @@ mod bindings {
 }
 
 use bindings::wasi::http::outgoing_handler;
-use bindings::wasi::http::types::{Fields, Method, OutgoingBody, OutgoingRequest, Scheme};
+use bindings::wasi::http::types::{
+    Fields, IncomingBody, Method, OutgoingBody, OutgoingRequest, Scheme,
+};
 use caracal_test_programs::{err, ok};
 
 fn main() {
@@ -118,6 +121,17 @@ fn send(method: &str, url: &str, rest: &[String]) {
         bytes.extend_from_slice(&chunk);
     }
     ok("body", String::from_utf8_lossy(&bytes));
+    drop(stream);
+    let trailers = IncomingBody::finish(incoming);
+    trailers.subscribe().block();
+    if let Some(Ok(Ok(Some(fields)))) = trailers.get() {
+        for (name, value) in fields.entries() {
+            ok(
+                "trailer",
+                format!("{name}: {}", String::from_utf8_lossy(&value)),
+            );
+        }
+    }
 }
 
 /// The WIT name of an error code, e.g. `HTTP-request-denied`.
