@@ -4,7 +4,7 @@
 
 use caracal_host::admin::{AdminServer, Backend};
 use caracal_host::authority::SpawnRequest;
-use caracal_host::serve::{InboundMode, ServeApp, ServeError, TrustedKeys};
+use caracal_host::serve::{InboundMode, ServeApp, ServeError, ServeOptions, TrustedKeys};
 use caracal_host::{AgentHost, HostConfig, HostError};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -22,9 +22,20 @@ use std::sync::Arc;
 pub struct ServeCommand {
     /// A component (`.wasm`) served on every path, or a `spin.toml`.
     app: PathBuf,
-    /// Address to listen on.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:3000")]
+    /// Address to listen on (`--addr`, as `wasmtime serve` names it, also
+    /// works).
+    #[arg(
+        long,
+        visible_alias = "addr",
+        value_name = "ADDR",
+        default_value = "127.0.0.1:3000"
+    )]
     listen: SocketAddr,
+    /// Hand the caller's `authorization` header to the component (by
+    /// default it is removed once verified: the session is the request's
+    /// context, and a component that saw the token could echo or replay it).
+    #[arg(long)]
+    forward_inbound_bearer: bool,
     /// Serve requests without verifying any token, under the application's
     /// root context.
     #[arg(long, conflicts_with = "trusted_propagation")]
@@ -160,6 +171,7 @@ impl ServeCommand {
             Some(root) => InboundMode::TrustedPropagation(root),
             None => InboundMode::Verify(trusted),
         };
+        let options = ServeOptions::default().forward_inbound_bearer(self.forward_inbound_bearer);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -190,7 +202,7 @@ impl ServeCommand {
             use std::io::Write as _;
             let _ = std::io::stdout().flush();
             tokio::select! {
-                served = caracal_host::serve::serve(host.clone(), app, mode, listener) => {
+                served = caracal_host::serve::serve_with(host.clone(), app, mode, options, listener) => {
                     served.map_err(|source| StartError::Listen { addr, source })
                 }
                 () = shutdown() => Ok(()),

@@ -27,21 +27,53 @@ struct Shared {
     host: Arc<AgentHost>,
     app: ServeApp,
     mode: InboundMode,
+    options: ServeOptions,
     verified: Verified,
 }
 
-/// Serves `app` on `listener` until the future is dropped. Connections are
-/// HTTP/1.1 with keep-alive, each on a task of its own.
+/// How `serve` treats what the caller sent, beyond the inbound mode.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct ServeOptions {
+    /// Hand the caller's `authorization` header to the component. Off by
+    /// default: the verified session is already the request's context, and
+    /// a component that saw the caller's token could echo or replay it.
+    pub forward_inbound_bearer: bool,
+}
+
+impl ServeOptions {
+    /// Sets [`ServeOptions::forward_inbound_bearer`].
+    pub fn forward_inbound_bearer(mut self, forward: bool) -> ServeOptions {
+        self.forward_inbound_bearer = forward;
+        self
+    }
+}
+
+/// Serves `app` on `listener` until the future is dropped, with the default
+/// [`ServeOptions`].
 pub async fn serve(
     host: Arc<AgentHost>,
     app: ServeApp,
     mode: InboundMode,
     listener: tokio::net::TcpListener,
 ) -> std::io::Result<()> {
+    serve_with(host, app, mode, ServeOptions::default(), listener).await
+}
+
+/// Serves `app` on `listener` until the future is dropped. Connections are
+/// HTTP/1.1 with keep-alive, each on a task of its own.
+pub async fn serve_with(
+    host: Arc<AgentHost>,
+    app: ServeApp,
+    mode: InboundMode,
+    options: ServeOptions,
+    listener: tokio::net::TcpListener,
+) -> std::io::Result<()> {
     let shared = Arc::new(Shared {
         host,
         app,
         mode,
+        options,
         verified: Verified::default(),
     });
     loop {
@@ -90,6 +122,9 @@ async fn handle(
         Ok(base) => base,
         Err(rejection) => return unauthorized(rejection),
     };
+    if !shared.options.forward_inbound_bearer {
+        request.headers_mut().remove(http::header::AUTHORIZATION);
+    }
     bind_envelope(
         request.headers_mut(),
         host.authority(),
@@ -125,10 +160,17 @@ async fn handle(
     match served.handler.handle(store, request).await {
         Ok(response) => response,
         Err(error) => {
-            tracing::warn!(component = %served.id, error = %format!("{error:#}"), "request failed");
+            // The full error (a trap's wasm backtrace, paths, the guest's
+            // panic message) is for the operator's log, not the caller.
+            let request_id = uuid::Uuid::now_v7().to_string();
+            tracing::warn!(component = %served.id, %request_id, error = %format!("{error:#}"), "request failed");
             json(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                serde_json::json!({"error": "component_failed", "error_description": format!("{error:#}")}),
+                serde_json::json!({
+                    "error": "component_failed",
+                    "error_description": "the component failed; the host's log has the details under this request id",
+                    "request_id": request_id,
+                }),
             )
         }
     }

@@ -154,9 +154,11 @@ pub(crate) fn bind(
             let token = value
                 .to_str()
                 .ok()
+                // The scheme is case-insensitive (RFC 9110 §11.1).
                 .and_then(|v| {
-                    v.strip_prefix("Bearer ")
-                        .or_else(|| v.strip_prefix("bearer "))
+                    v.get(..7)
+                        .filter(|scheme| scheme.eq_ignore_ascii_case("bearer "))
+                        .map(|_| &v[7..])
                 })
                 .map(str::trim)
                 .filter(|t| !t.is_empty())

@@ -16,5 +16,5 @@ mod http;
 mod inbound;
 
 pub use app::{ServeApp, ServeError};
-pub use http::{JWKS_PATH, serve};
+pub use http::{JWKS_PATH, ServeOptions, serve, serve_with};
 pub use inbound::{InboundMode, TrustedKeys};

@@ -48,6 +48,7 @@ fn main() {
         "host/test-programs/src",
         "host/test-programs/wit",
         "host/test-programs/Cargo.toml",
+        "host/test-programs/proxy",
         "Cargo.lock",
         "Cargo.toml",
     ] {
@@ -73,7 +74,10 @@ fn main() {
     let example_files = examples
         .iter()
         .map(|name| (name, example_output(&examples_dir.join(name), name)));
-    let outputs = example_files.chain(bins.iter().map(|name| (name, name.clone())));
+    let proxy = "hostile_proxy".to_owned();
+    let outputs = example_files
+        .chain(bins.iter().map(|name| (name, name.clone())))
+        .chain(std::iter::once((&proxy, proxy.clone())));
     for (name, file) in outputs {
         let wasm = release.join(format!("{file}.wasm"));
         assert!(
@@ -186,7 +190,7 @@ fn build(root: &Path, target_dir: &Path, examples: &[String]) {
         .arg("--target=wasm32-wasip2")
         .arg("--manifest-path")
         .arg(root.join("Cargo.toml"))
-        .args(["-p", "caracal-test-programs"])
+        .args(["-p", "caracal-test-programs", "-p", "caracal-test-proxy"])
         .args(examples.iter().flat_map(|example| ["-p", example.as_str()]))
         // Stdout is cargo's channel for `cargo:` directives: keep the nested
         // build's output off it.

@@ -12,7 +12,7 @@ use caracal_host::{AgentHost, HostConfig};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use test_programs_artifacts::{HELLO_PROXY, SPIN_HTTP, SPIN_STREAM};
+use test_programs_artifacts::{HELLO_PROXY, HOSTILE_PROXY, SPIN_HTTP, SPIN_STREAM};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// One HTTP/1.1 exchange: status, lower-cased headers, body.
@@ -547,4 +547,50 @@ async fn a_host_sharing_the_store_accepts_another_hosts_tokens_by_its_jwks() {
             .status,
         401
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_leaks_neither_a_trap_nor_the_callers_token() {
+    let (host, addr) = serving(HOSTILE_PROXY, |_| {
+        InboundMode::Verify(TrustedKeys::default())
+    })
+    .await;
+    let (_session, bearer) = session_token(&host);
+    let token = bearer.trim_start_matches("Bearer ");
+
+    // A trapping component: a short error with a request id, no backtrace.
+    let reply = get(addr, "/trap", &[("authorization", &bearer)]).await;
+    assert_eq!(reply.status, 500, "{}", reply.body);
+    let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(body["error"], "component_failed");
+    assert!(
+        body["request_id"].as_str().is_some_and(|id| id.len() == 36),
+        "{body}"
+    );
+    for leaked in [
+        "deadbeef",
+        "wasm backtrace",
+        "lib.rs",
+        "hostile_proxy",
+        "panicked",
+    ] {
+        assert!(
+            !reply.body.contains(leaked),
+            "the 500 body shows `{leaked}`: {}",
+            reply.body
+        );
+    }
+
+    // The caller's token is verified, then withheld from the component;
+    // the `Bearer` scheme is matched case-insensitively.
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let reply = get(
+            addr,
+            "/echo-auth",
+            &[("authorization", &format!("{scheme} {token}"))],
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{scheme}: {}", reply.body);
+        assert_eq!(reply.body, "none", "the component saw the caller's token");
+    }
 }
