@@ -18,9 +18,11 @@ mod bindings;
 mod error;
 mod hosts;
 mod net;
+mod path;
 mod scopes;
 
 pub use bindings::{ResourceBindings, ResourceMatch};
 pub use error::RuleError;
 pub use hosts::AllowedHosts;
+pub use path::{PathRefusal, canonical_path, refuse_path_parameters};
 pub use scopes::ScopeRules;

@@ -12,7 +12,9 @@ use caracal_audit::EventKind;
 use caracal_authority::{
     AuthorityError, Engine as Authority, Scopes, SessionId, SessionView, check_call,
 };
-use caracal_outbound_rules::{AllowedHosts, ResourceBindings, ScopeRules};
+use caracal_outbound_rules::{
+    AllowedHosts, PathRefusal, ResourceBindings, ScopeRules, canonical_path, refuse_path_parameters,
+};
 use caracal_policy::{Decision as PolicyDecision, Policy, PolicyInput};
 use std::collections::HashMap;
 use std::fmt;
@@ -35,12 +37,38 @@ pub enum Denial {
     /// The Rego policy denied the call (or failed, which denies).
     #[error("policy: {0}")]
     Policy(String),
+    /// The path is ambiguous (see [`PathRefusal`]).
+    #[error("path: {0}")]
+    Path(#[from] PathRefusal),
+}
+
+/// `uri` with its path in the one canonical form the host decides on and
+/// sends ([`canonical_path`]); the query is kept as it is.
+pub fn canonical_uri(uri: &http::Uri) -> Result<http::Uri, Denial> {
+    let path = canonical_path(uri.path())?;
+    if path == uri.path() {
+        return Ok(uri.clone());
+    }
+    let mut parts = uri.clone().into_parts();
+    let path_and_query = match uri.query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path,
+    };
+    parts.path_and_query =
+        Some(path_and_query.parse().map_err(|_| {
+            Denial::NotAllowed(format!("cannot rebuild the path `{path_and_query}`"))
+        })?);
+    http::Uri::from_parts(parts)
+        .map_err(|e| Denial::NotAllowed(format!("cannot rebuild the URL: {e}")))
 }
 
 /// An allowed request: who made it, which resource it reaches and how it
 /// is routed.
 #[derive(Debug)]
 pub struct Decision {
+    /// The request's URL with its path in canonical form: what was decided
+    /// on, and what is sent (before a gateway rewrite).
+    pub uri: http::Uri,
     /// The session whose authority the request used.
     pub session: SessionId,
     /// The resource the URL is bound to, if any.
@@ -182,13 +210,17 @@ impl Governor {
         let now_ms = self.authority.clock().now_ms();
         let caller = identify(&request.headers, root, held, &self.signer, now_ms / 1000)?;
         self.authority.check_live(&caller.session)?;
-        let url = request.uri.to_string();
+        // One canonical path for the bindings, the scope rules, the policy,
+        // the audit and the request sent.
+        let uri = canonical_uri(&request.uri)?;
+        let url = uri.to_string();
         let method = request.method.as_str();
 
         let Some(hit) = self.bindings.match_url(&url) else {
-            return self.decide_plain(caller.session, request);
+            return self.decide_plain(caller.session, uri);
         };
         let resource_id = hit.resource_id.to_string();
+        refuse_path_parameters(uri.path())?;
         let rest_path = hit.rest_path.clone();
         let resource = &self.resources[&resource_id];
         let path = if rest_path.is_empty() {
@@ -236,7 +268,7 @@ impl Governor {
         self.authority.meter_call(&caller.session)?;
         let route = match &self.gateway {
             Some(gateway) => Route::Gateway {
-                target: gateway.target(&rest_path_and_query(request)),
+                target: gateway.target(&rest_path_and_query(&uri)),
                 resource_id: resource_id.clone(),
                 envelope: self.envelope(&view, now_ms),
             },
@@ -245,6 +277,7 @@ impl Governor {
             },
         };
         Ok(Decision {
+            uri,
             session: caller.session,
             resource_id: Some(resource_id),
             route,
@@ -252,12 +285,7 @@ impl Governor {
     }
 
     /// A request to a URL bound to no resource: the allow-list decides.
-    fn decide_plain(
-        &self,
-        session: SessionId,
-        request: &http::request::Parts,
-    ) -> Result<Decision, Denial> {
-        let uri = &request.uri;
+    fn decide_plain(&self, session: SessionId, uri: http::Uri) -> Result<Decision, Denial> {
         let scheme = uri.scheme_str().unwrap_or("https");
         let host = uri.host().unwrap_or_default();
         if !self.allowed.allows(scheme, host, uri.port_u16()) {
@@ -267,6 +295,7 @@ impl Governor {
             )));
         }
         Ok(Decision {
+            uri,
             session,
             resource_id: None,
             route: Route::Plain,
@@ -294,11 +323,9 @@ impl Governor {
     }
 }
 
-/// The original path and query of a request.
-fn rest_path_and_query(request: &http::request::Parts) -> String {
-    request
-        .uri
-        .path_and_query()
+/// The (canonical) path and query of a request.
+fn rest_path_and_query(uri: &http::Uri) -> String {
+    uri.path_and_query()
         .map_or_else(|| "/".to_string(), |pq| pq.as_str().to_string())
 }
 

@@ -70,6 +70,10 @@ impl WasiHttpHooks for OutboundPolicy {
     ) -> ResponseFuture {
         let (mut parts, body) = request.into_parts();
         let outcome = self.governor.decide(&self.root, &self.held, &parts);
+        if let Ok(decision) = &outcome {
+            // The path decided on is the path audited and sent.
+            parts.uri = decision.uri.clone();
+        }
         self.governor.audit(&parts, &outcome);
         let decision = match outcome {
             Ok(decision) => decision,

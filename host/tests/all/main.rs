@@ -14,6 +14,7 @@ mod leases;
 mod limits;
 mod narrowing;
 mod outbound;
+mod paths;
 mod plugin;
 mod run_limits;
 mod serve;

@@ -1,0 +1,183 @@
+//! [`canonical_path`]: the one form of a request path the host decides on
+//! and sends, so that a path cannot mean one thing to the resource
+//! bindings and scope rules and another to the upstream.
+
+/// Why a path is refused as ambiguous.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PathRefusal {
+    /// `%2F` or `%5C`: an encoded separator some servers split on.
+    #[error("the path has an encoded `/` or `\\` (`{0}`)")]
+    EncodedSeparator(String),
+    /// A literal `\`, which some servers read as `/`.
+    #[error("the path has a `\\`")]
+    Backslash,
+    /// `%25` followed by an escape: decoded twice, it means something else.
+    #[error("the path is double-encoded (`{0}`)")]
+    DoubleEncoded(String),
+    /// `%` not followed by two hex digits.
+    #[error("the path has a malformed percent-escape (`{0}`)")]
+    BadEscape(String),
+    /// `;` path parameters (refused on credential routes, where servers
+    /// disagree on whether they are part of the segment).
+    #[error("the path has `;` path parameters")]
+    PathParameters,
+    /// Not an absolute path.
+    #[error("the path does not start with `/`")]
+    NotAbsolute,
+}
+
+fn is_unreserved(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~')
+}
+
+fn hex(byte: u8) -> Option<u8> {
+    char::from(byte).to_digit(16).map(|d| d as u8)
+}
+
+/// The canonical form of `path` (no query): unreserved percent-escapes
+/// decoded and the others upper-cased, empty segments removed, and dot
+/// segments resolved (RFC 3986 §5.2.4, never above the root); a trailing
+/// `/` is kept. Ambiguous paths are refused (see [`PathRefusal`]).
+pub fn canonical_path(path: &str) -> Result<String, PathRefusal> {
+    if path.is_empty() {
+        return Ok("/".to_owned());
+    }
+    if !path.starts_with('/') {
+        return Err(PathRefusal::NotAbsolute);
+    }
+    let bytes = path.as_bytes();
+    let mut decoded = String::with_capacity(path.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\\' => return Err(PathRefusal::Backslash),
+            b'%' => {
+                let escape = path.get(at..at + 3).unwrap_or(&path[at..]);
+                let (Some(high), Some(low)) = (
+                    bytes.get(at + 1).copied().and_then(hex),
+                    bytes.get(at + 2).copied().and_then(hex),
+                ) else {
+                    return Err(PathRefusal::BadEscape(escape.to_owned()));
+                };
+                let value = high * 16 + low;
+                match value {
+                    b'/' | b'\\' => return Err(PathRefusal::EncodedSeparator(escape.to_owned())),
+                    b'%' if bytes.get(at + 3).copied().and_then(hex).is_some()
+                        && bytes.get(at + 4).copied().and_then(hex).is_some() =>
+                    {
+                        let escape = path.get(at..at + 5).unwrap_or(escape);
+                        return Err(PathRefusal::DoubleEncoded(escape.to_owned()));
+                    }
+                    v if is_unreserved(v) => decoded.push(char::from(v)),
+                    v => decoded.push_str(&format!("%{v:02X}")),
+                }
+                at += 3;
+            }
+            _ => {
+                // Multi-byte UTF-8 is copied whole (the URI parser only lets
+                // ASCII through, but the function takes any `str`).
+                let ch = path[at..].chars().next().unwrap_or('\u{fffd}');
+                decoded.push(ch);
+                at += ch.len_utf8();
+            }
+        }
+    }
+    let trailing = decoded.ends_with('/') && decoded.len() > 1
+        || decoded.ends_with("/.")
+        || decoded.ends_with("/..");
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in decoded.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            other => segments.push(other),
+        }
+    }
+    let mut out = String::with_capacity(decoded.len());
+    for segment in &segments {
+        out.push('/');
+        out.push_str(segment);
+    }
+    if out.is_empty() || trailing {
+        out.push('/');
+    }
+    Ok(out)
+}
+
+/// Refuses `;` path parameters (for credential routes).
+pub fn refuse_path_parameters(path: &str) -> Result<(), PathRefusal> {
+    if path.contains(';') {
+        Err(PathRefusal::PathParameters)
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_form_for_every_spelling() {
+        for (raw, canonical) in [
+            ("", "/"),
+            ("/", "/"),
+            ("/api/tickets/1", "/api/tickets/1"),
+            ("//api/tickets/1", "/api/tickets/1"),
+            ("/api//tickets///1", "/api/tickets/1"),
+            ("/%61pi/tickets/1", "/api/tickets/1"),
+            ("/api/./tickets/../tickets/1", "/api/tickets/1"),
+            ("/api/%2e%2e/admin", "/admin"),
+            ("/../../etc", "/etc"),
+            ("/api/tickets/", "/api/tickets/"),
+            ("/api/tickets/.", "/api/tickets/"),
+            ("/api/a%20b", "/api/a%20b"),
+            ("/api/a%3ab", "/api/a%3Ab"),
+            ("/api/%7euser", "/api/~user"),
+        ] {
+            assert_eq!(canonical_path(raw).as_deref(), Ok(canonical), "{raw}");
+        }
+    }
+
+    #[test]
+    fn ambiguous_paths_are_refused_naming_why() {
+        assert!(matches!(
+            canonical_path("/api%2ftickets"),
+            Err(PathRefusal::EncodedSeparator(_))
+        ));
+        assert!(matches!(
+            canonical_path("/api%5Ctickets"),
+            Err(PathRefusal::EncodedSeparator(_))
+        ));
+        assert_eq!(canonical_path("/api\\tickets"), Err(PathRefusal::Backslash));
+        assert!(matches!(
+            canonical_path("/api/%252e%252e/x"),
+            Err(PathRefusal::DoubleEncoded(_))
+        ));
+        assert!(matches!(
+            canonical_path("/api/%zz"),
+            Err(PathRefusal::BadEscape(_))
+        ));
+        assert!(matches!(
+            canonical_path("/api/%4"),
+            Err(PathRefusal::BadEscape(_))
+        ));
+        assert_eq!(canonical_path("api"), Err(PathRefusal::NotAbsolute));
+        assert_eq!(
+            refuse_path_parameters("/api/t;v=1"),
+            Err(PathRefusal::PathParameters)
+        );
+        assert_eq!(canonical_path("/api/100%25"), Ok("/api/100%25".to_owned()));
+    }
+
+    #[test]
+    fn canonical_is_a_fixed_point() {
+        for raw in ["//a/./b/../c//", "/%61/%2e/x", "/a%20b/%7E", "/x/.."] {
+            let once = canonical_path(raw).unwrap();
+            assert_eq!(canonical_path(&once).unwrap(), once, "{raw}");
+        }
+    }
+}
