@@ -180,4 +180,48 @@ mod tests {
             assert_eq!(canonical_path(&once).unwrap(), once, "{raw}");
         }
     }
+
+    /// Random and mutated paths (a fixed-seed xorshift, so a failure
+    /// repeats): never a panic; an accepted path's canonical form is a
+    /// fixed point with no empty or dot segments and no encoded separator.
+    #[test]
+    fn random_paths_never_panic_and_canonical_forms_are_clean() {
+        const ALPHABET: &[u8] = b"/./%2f%2F%5c%25%2e%41a;\\~-_09zZ?#\x00";
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let cases = std::env::var("CARACAL_FUZZ_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20_000u64);
+        for _ in 0..cases {
+            let len = (next() % 24) as usize;
+            let mut path = String::from("/");
+            for _ in 0..len {
+                path.push(char::from(
+                    ALPHABET[(next() % ALPHABET.len() as u64) as usize],
+                ));
+            }
+            let Ok(canonical) = canonical_path(&path) else {
+                continue;
+            };
+            assert_eq!(
+                canonical_path(&canonical).as_deref(),
+                Ok(canonical.as_str()),
+                "{path}"
+            );
+            assert!(canonical.starts_with('/'), "{path} -> {canonical}");
+            for bad in ["//", "/./", "/../", "%2F", "%5C", "%2f"] {
+                assert!(!canonical.contains(bad), "{path} -> {canonical}");
+            }
+            assert!(
+                !canonical.ends_with("/.") && !canonical.ends_with("/.."),
+                "{path} -> {canonical}"
+            );
+        }
+    }
 }
