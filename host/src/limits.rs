@@ -16,6 +16,43 @@ pub struct RunLimits {
     pub max_wall_time: Option<Duration>,
 }
 
+/// What the host holds for an agent when no memory limit is set:
+/// `wasi:http` fields and the other resource-table entries are bounded by
+/// this much all the same.
+pub const DEFAULT_HOST_HELD_BYTES: u64 = 256 << 20;
+
+/// How much the host holds on one agent's behalf, from its memory limit:
+/// the resource table (fields, requests, bodies, streams, pollables) has at
+/// most [`HostBudget::max_table_entries`] entries, and one `wasi:http`
+/// field map at most [`HostBudget::field_size_limit`] bytes, so fields held
+/// in the table stay within the same number of bytes as the agent's linear
+/// memory (or [`DEFAULT_HOST_HELD_BYTES`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct HostBudget {
+    pub(crate) bytes: u64,
+    pub(crate) field_size_limit: usize,
+    pub(crate) max_table_entries: usize,
+}
+
+/// A guest always gets at least this many table entries (a few per
+/// request in flight).
+const MIN_TABLE_ENTRIES: usize = 1024;
+
+impl HostBudget {
+    pub(crate) fn of(limits: &RunLimits) -> HostBudget {
+        let bytes = limits.max_memory_bytes.unwrap_or(DEFAULT_HOST_HELD_BYTES);
+        let per_entry = usize::try_from(bytes / MIN_TABLE_ENTRIES as u64)
+            .unwrap_or(usize::MAX)
+            .clamp(8 << 10, 128 << 10);
+        let entries = usize::try_from(bytes / per_entry as u64).unwrap_or(usize::MAX);
+        HostBudget {
+            bytes,
+            field_size_limit: per_entry,
+            max_table_entries: entries.max(MIN_TABLE_ENTRIES),
+        }
+    }
+}
+
 impl RunLimits {
     /// These limits, each one taken from `overrides` where it sets one.
     pub fn overridden_by(self, overrides: RunLimits) -> RunLimits {
@@ -48,13 +85,25 @@ pub enum LimitExceeded {
         /// How long it had run when it was stopped, in milliseconds.
         ran_ms: u64,
     },
+    /// The agent made the host hold more on its behalf (`wasi:http`
+    /// fields, requests, bodies, streams and other resource-table entries)
+    /// than its budget allows.
+    #[error(
+        "memory limit exceeded: the agent made the host hold {entries} resources on its behalf (wasi:http fields, bodies, streams), the most its {limit} bytes allow"
+    )]
+    HostHeld {
+        /// The budget, in bytes (the memory limit, or the default).
+        limit: u64,
+        /// The resource-table entries it allows.
+        entries: usize,
+    },
 }
 
 impl LimitExceeded {
     /// The limit's short name: `memory` or `wall-clock`.
     pub fn name(&self) -> &'static str {
         match self {
-            LimitExceeded::Memory { .. } => "memory",
+            LimitExceeded::Memory { .. } | LimitExceeded::HostHeld { .. } => "memory",
             LimitExceeded::WallClock { .. } => "wall-clock",
         }
     }
@@ -136,6 +185,29 @@ mod tests {
             }
         );
         assert!(exceeded.to_string().contains("memory limit exceeded"));
+    }
+
+    #[test]
+    fn the_host_budget_bounds_fields_held_by_the_memory_limit() {
+        for mb in [16u64, 64, 256, 4096] {
+            let limits = RunLimits {
+                max_memory_bytes: Some(mb << 20),
+                max_wall_time: None,
+            };
+            let budget = HostBudget::of(&limits);
+            let worst = (budget.max_table_entries * budget.field_size_limit) as u64;
+            assert!(
+                worst <= (mb << 20).max(1024 * (8 << 10)),
+                "{mb} MiB: {budget:?}"
+            );
+            assert!(budget.max_table_entries >= MIN_TABLE_ENTRIES);
+        }
+        let default = HostBudget::of(&RunLimits::default());
+        assert_eq!(default.bytes, DEFAULT_HOST_HELD_BYTES);
+        assert!(
+            (default.max_table_entries * default.field_size_limit) as u64
+                <= DEFAULT_HOST_HELD_BYTES
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::ctx::{AgentCtx, AgentCtxView, AgentView};
-use crate::limits::{AgentLimiter, RunLimits};
+use crate::limits::{AgentLimiter, HostBudget, LimitExceeded, RunLimits};
 use crate::outbound::OutboundPolicy;
 use crate::variables::ComponentVariables;
 
@@ -14,6 +14,7 @@ use crate::variables::ComponentVariables;
 /// and the Caracal state.
 pub struct RunState {
     table: ResourceTable,
+    host_budget: HostBudget,
     wasi: WasiCtx,
     http: WasiHttpCtx,
     outbound: OutboundPolicy,
@@ -33,14 +34,29 @@ impl RunState {
         variables: ComponentVariables,
         limits: RunLimits,
     ) -> RunState {
+        let budget = HostBudget::of(&limits);
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(budget.max_table_entries);
+        let mut http = WasiHttpCtx::new();
+        http.set_field_size_limit(budget.field_size_limit);
         RunState {
-            table: ResourceTable::new(),
+            table,
+            host_budget: budget,
             wasi,
-            http: WasiHttpCtx::new(),
+            http,
             outbound,
             limiter: AgentLimiter::new(limits.max_memory_bytes),
             agent,
             variables,
+        }
+    }
+
+    /// The limit error for a store whose resource table is full: the agent
+    /// made the host hold all its budget allows.
+    pub(crate) fn host_held_exceeded(&self) -> LimitExceeded {
+        LimitExceeded::HostHeld {
+            limit: self.host_budget.bytes,
+            entries: self.host_budget.max_table_entries,
         }
     }
 

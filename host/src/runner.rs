@@ -544,6 +544,18 @@ impl AgentHost {
             tracing::warn!(%root, "the agent's root authority was revoked; the agent was stopped");
             return Err(HostError::Revoked(root.clone()));
         }
+        // A full resource table is the agent's host-side budget spent.
+        let result = match result {
+            Err(e)
+                if matches!(
+                    e.downcast_ref::<wasmtime::component::ResourceTableError>(),
+                    Some(wasmtime::component::ResourceTableError::Full)
+                ) =>
+            {
+                Err(store.data().host_held_exceeded().into())
+            }
+            other => other,
+        };
         if let Err(e) = &result
             && let Some(exceeded) = e.downcast_ref::<LimitExceeded>()
         {

@@ -72,3 +72,70 @@ async fn an_infinite_loop_is_stopped_at_its_wall_clock_limit_and_its_sessions_re
         }
     );
 }
+
+/// The peak resident set (`VmHWM`) of process `pid`, in KiB, while it runs.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches(" kB")
+        .parse()
+        .ok()
+}
+
+#[test]
+fn what_the_host_holds_for_an_agent_counts_against_its_memory_limit() {
+    use std::io::Read as _;
+    let dir = tempfile::tempdir().unwrap();
+    // 40,000 header maps of 60 kB: 2.4 GB the host would hold unbounded.
+    let mut host = crate::cli::spawn_host(
+        dir.path(),
+        &[
+            "run",
+            "--max-memory-mb",
+            "64",
+            test_programs_artifacts::RAW_HTTP,
+            "--",
+            "hoard",
+            "40000",
+            "60000",
+        ],
+        &[],
+    );
+    let pid = host.id();
+    let mut peak = 0;
+    let status = loop {
+        if let Some(rss) = peak_rss_kib(pid) {
+            peak = peak.max(rss);
+        }
+        if let Some(status) = host.try_wait().unwrap() {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    host.stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    host.stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(!status.success(), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("memory limit exceeded: the agent made the host hold"),
+        "{stdout}\n{stderr}"
+    );
+    assert!(!stdout.contains("done"), "the hoard completed: {stdout}");
+    eprintln!(
+        "host-memory attack under --max-memory-mb 64: peak RSS {} MiB",
+        peak / 1024
+    );
+    assert!(peak < 400 * 1024, "peak RSS {peak} KiB");
+}

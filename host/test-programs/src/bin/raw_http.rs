@@ -11,6 +11,9 @@
 //!   and `RESULT body ok <body>`, then `RESULT trailer ok <name>: <value>`
 //!   per response trailer.
 //!
+//! `raw_http hoard <COUNT> <BYTES>` makes the host hold COUNT header maps
+//! of BYTES each (a host-memory attack; see `hoard`).
+//!
 //! `raw_http doors <ADDR>` prints `RESULT env ok <n>` (the number of
 //! environment variables the guest sees) and `RESULT socket ok connected` or
 //! `RESULT socket err denied <error>` for a TCP connect to `ADDR`.
@@ -41,6 +44,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("doors") => doors(&args[1]),
+        Some("hoard") => hoard(args[1].parse().unwrap(), args[2].parse().unwrap()),
         Some(_) if args.len() >= 2 => send(&args[0], &args[1], &args[2..]),
         _ => panic!("usage: raw_http <METHOD> <URL> [name=value ...] [--body TEXT] | doors <ADDR>"),
     }
@@ -132,6 +136,25 @@ fn send(method: &str, url: &str, rest: &[String]) {
             );
         }
     }
+}
+
+/// A greedy guest: makes the host hold `count` header maps of one
+/// `bytes`-long value each, keeping them all, printing `RESULT hoard ok <n>`
+/// every 1000 (its own linear memory stays small: the value is built once).
+fn hoard(count: usize, bytes: usize) {
+    let value = vec![b'x'; bytes];
+    let mut held = Vec::new();
+    for n in 1..=count {
+        let fields = Fields::new();
+        if let Err(e) = fields.append("x-hoard", &value) {
+            return err("hoard", "refused", format!("{e:?} after {n}"));
+        }
+        held.push(fields);
+        if n % 1000 == 0 {
+            ok("hoard", n);
+        }
+    }
+    ok("hoard", format!("done {}", held.len()));
 }
 
 /// The WIT name of an error code, e.g. `HTTP-request-denied`.
