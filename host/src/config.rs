@@ -54,6 +54,10 @@ pub struct HostConfig {
     pub default_ttl_seconds: u32,
     /// Service lease length, 1..=3600 seconds (default 30).
     pub lease_seconds: u32,
+    /// Most live sessions under one root, i.e. one agent's whole tree
+    /// (`max_sessions_per_root`, `CARACAL_MAX_SESSIONS_PER_ROOT`;
+    /// 1..=1000000, default 2048).
+    pub max_sessions_per_root: usize,
     /// Resource limits for every agent run (none by default).
     pub limits: RunLimits,
     /// `CARACAL_ENV=production`: refuse non-loopback `http://` URLs.
@@ -199,6 +203,7 @@ impl Default for HostConfig {
             store_url: None,
             default_ttl_seconds: caracal_authority::DEFAULT_TTL_SECONDS,
             lease_seconds: DEFAULT_LEASE_SECONDS,
+            max_sessions_per_root: caracal_authority::DEFAULT_MAX_SESSIONS_PER_ROOT,
             limits: RunLimits::default(),
             production: false,
             allow_insecure_config_urls: false,

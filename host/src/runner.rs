@@ -170,6 +170,7 @@ impl AgentHostBuilder {
                 application_id: config.application_id.clone(),
                 default_ttl_seconds: config.default_ttl_seconds,
                 lease_ms: u64::from(config.lease_seconds) * 1000,
+                max_sessions_per_root: config.max_sessions_per_root,
             },
             clock,
         );

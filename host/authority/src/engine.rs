@@ -28,7 +28,10 @@ use crate::durable::Persister;
 use crate::edges::{Edge, Stage};
 use crate::error::{AuthorityError, denied, invalid, limit};
 use crate::grant::{Authority, Grant};
-use crate::limits::{DEFAULT_LEASE_MS, DEFAULT_TTL_SECONDS, MAX_DEPTH, MAX_LIVE_CHILDREN};
+use crate::limits::{
+    DEFAULT_LEASE_MS, DEFAULT_MAX_SESSIONS_PER_ROOT, DEFAULT_TTL_SECONDS, MAX_DEPTH,
+    MAX_LIVE_CHILDREN,
+};
 use crate::rules;
 use crate::session::{Lifecycle, SessionId, SessionStatus, SessionView, SpawnRequest};
 use crate::tree::{Health, LeaseState, Node, Tree};
@@ -44,6 +47,10 @@ pub struct EngineConfig {
     pub default_ttl_seconds: u32,
     /// Service lease length in ms (default 30 000; 0 is treated as 1).
     pub lease_ms: u64,
+    /// Most live sessions under one root at once (default 2048), so that
+    /// one agent cannot fill the host's memory with a tree ten deep and
+    /// ten wide.
+    pub max_sessions_per_root: usize,
 }
 
 impl Default for EngineConfig {
@@ -53,6 +60,7 @@ impl Default for EngineConfig {
             application_id: "default".to_owned(),
             default_ttl_seconds: DEFAULT_TTL_SECONDS,
             lease_ms: DEFAULT_LEASE_MS,
+            max_sessions_per_root: DEFAULT_MAX_SESSIONS_PER_ROOT,
         }
     }
 }
@@ -309,6 +317,14 @@ impl Engine {
         if tree.node(p).children.len() >= MAX_LIVE_CHILDREN {
             return Err(limit(format!(
                 "session `{parent}` already has {MAX_LIVE_CHILDREN} live children"
+            )));
+        }
+        let cap = self.config.max_sessions_per_root;
+        let root = tree.root_of(p);
+        if tree.live_under(root, now, cap) >= cap {
+            return Err(limit(format!(
+                "the tree of root `{}` already holds {cap} live sessions, the most one root may hold",
+                tree.node(root).id
             )));
         }
 

@@ -94,8 +94,8 @@ pub use engine::{Engine, EngineConfig};
 pub use error::AuthorityError;
 pub use grant::{Authority, DelegationConstraints, Grant, NarrowGrant, Scopes};
 pub use limits::{
-    DEFAULT_LEASE_MS, DEFAULT_TTL_SECONDS, MAX_DEPTH, MAX_HOP, MAX_LABEL_CHARS, MAX_LABELS,
-    MAX_LIVE_CHILDREN, MAX_TTL_SECONDS,
+    DEFAULT_LEASE_MS, DEFAULT_MAX_SESSIONS_PER_ROOT, DEFAULT_TTL_SECONDS, MAX_DEPTH, MAX_HOP,
+    MAX_LABEL_CHARS, MAX_LABELS, MAX_LIVE_CHILDREN, MAX_TTL_SECONDS,
 };
 pub use session::{Lease, Lifecycle, SessionId, SessionStatus, SessionView, SpawnRequest};
 pub use sweep::SweepReport;

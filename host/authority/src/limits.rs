@@ -4,6 +4,9 @@
 pub const MAX_DEPTH: u32 = 10;
 /// Most live (active or suspended) children one session may have at once.
 pub const MAX_LIVE_CHILDREN: usize = 10;
+/// Most live sessions under one root (an agent's whole tree) when the
+/// configuration sets no other bound.
+pub const DEFAULT_MAX_SESSIONS_PER_ROOT: usize = 2048;
 /// Most labels one session may carry.
 pub const MAX_LABELS: usize = 32;
 /// Longest label, in characters, after trimming.

@@ -300,6 +300,35 @@ impl Tree {
             .count()
     }
 
+    /// The root whose tree `idx` is in.
+    pub(crate) fn root_of(&self, mut idx: usize) -> usize {
+        while let Some(parent) = self.nodes[idx].parent {
+            idx = parent;
+        }
+        idx
+    }
+
+    /// Live sessions in the tree under `root` (itself not counted),
+    /// counted no further than `cap`: a spawn pays for at most `cap` steps.
+    pub(crate) fn live_under(&self, root: usize, now_ms: u64, cap: usize) -> usize {
+        let mut count = 0;
+        let mut stack = vec![root];
+        while let Some(idx) = stack.pop() {
+            for &child in &self.nodes[idx].children {
+                let node = &self.nodes[child];
+                if node.status == SessionStatus::Terminated || ended(node, now_ms) {
+                    continue;
+                }
+                count += 1;
+                if count >= cap {
+                    return count;
+                }
+                stack.push(child);
+            }
+        }
+        count
+    }
+
     /// Non-root nodes that are live (active or suspended) at `now_ms`.
     pub(crate) fn live_count(&self, now_ms: u64) -> usize {
         self.live_nodes(now_ms).count()

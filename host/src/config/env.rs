@@ -5,7 +5,7 @@ use super::{ConfigSource, ResourceBinding};
 use std::path::Path;
 
 /// Every variable this module reads, besides `CARACAL_CONFIG`.
-const VARIABLES: [&str; 13] = [
+const VARIABLES: [&str; 14] = [
     "CARACAL_AUDIT_FILE",
     "CARACAL_STORE_URL",
     "CARACAL_ALLOWED_OUTBOUND_HOSTS",
@@ -17,6 +17,7 @@ const VARIABLES: [&str; 13] = [
     "CARACAL_RESOURCES_FILE",
     "CARACAL_DEFAULT_TTL_SECONDS",
     "CARACAL_LEASE_SECONDS",
+    "CARACAL_MAX_SESSIONS_PER_ROOT",
     "CARACAL_MAX_MEMORY_MB",
     "CARACAL_MAX_WALL_SECONDS",
 ];
@@ -36,6 +37,7 @@ pub(crate) fn read(env: &dyn Fn(&str) -> Option<String>) -> RawConfig {
     raw.gateway_url = set("CARACAL_GATEWAY_URL").filter(|(_, v)| !v.trim().is_empty());
     raw.default_ttl_seconds = set("CARACAL_DEFAULT_TTL_SECONDS");
     raw.lease_seconds = set("CARACAL_LEASE_SECONDS");
+    raw.max_sessions_per_root = set("CARACAL_MAX_SESSIONS_PER_ROOT");
     if let Some(list) = env("CARACAL_ALLOWED_OUTBOUND_HOSTS") {
         raw.allowed_outbound_hosts = Some((
             "CARACAL_ALLOWED_OUTBOUND_HOSTS".into(),

@@ -42,6 +42,9 @@ pub(crate) fn read(
             "gateway_url" => raw.gateway_url = text().map(|v| (key.clone(), v)),
             "default_ttl_seconds" => raw.default_ttl_seconds = text().map(|v| (key.clone(), v)),
             "lease_seconds" => raw.lease_seconds = text().map(|v| (key.clone(), v)),
+            "max_sessions_per_root" => {
+                raw.max_sessions_per_root = text().map(|v| (key.clone(), v));
+            }
             "max_memory_mb" => raw.max_memory_mb = text().map(|v| (key.clone(), v)),
             "max_wall_seconds" => raw.max_wall_seconds = text().map(|v| (key.clone(), v)),
             "env" => raw.production = text().map(|v| (key.clone(), v)),

@@ -14,6 +14,7 @@ pub(crate) struct RawConfig {
     pub gateway_url: Option<(String, String)>,
     pub default_ttl_seconds: Option<(String, String)>,
     pub lease_seconds: Option<(String, String)>,
+    pub max_sessions_per_root: Option<(String, String)>,
     pub max_memory_mb: Option<(String, String)>,
     pub max_wall_seconds: Option<(String, String)>,
     pub resources: Vec<(String, ResourceBinding)>,
@@ -35,6 +36,7 @@ impl RawConfig {
             gateway_url: None,
             default_ttl_seconds: None,
             lease_seconds: None,
+            max_sessions_per_root: None,
             max_memory_mb: None,
             max_wall_seconds: None,
             resources: Vec::new(),
@@ -101,6 +103,12 @@ impl RawConfig {
         if let Some((key, value)) = self.lease_seconds.take() {
             match parse_in_range(&value, 1..=3600) {
                 Ok(secs) => config.lease_seconds = secs,
+                Err(message) => self.problem(key, message),
+            }
+        }
+        if let Some((key, value)) = self.max_sessions_per_root.take() {
+            match parse_in_range(&value, 1..=1_000_000) {
+                Ok(max) => config.max_sessions_per_root = max as usize,
                 Err(message) => self.problem(key, message),
             }
         }

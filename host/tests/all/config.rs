@@ -172,11 +172,13 @@ fn lease_length_and_run_limits_come_from_the_environment_or_the_file() {
             ("CARACAL_LEASE_SECONDS", "5"),
             ("CARACAL_MAX_MEMORY_MB", "64"),
             ("CARACAL_MAX_WALL_SECONDS", "90"),
+            ("CARACAL_MAX_SESSIONS_PER_ROOT", "300"),
         ],
         dir.path(),
     )
     .unwrap();
     assert_eq!(config.lease_seconds, 5);
+    assert_eq!(config.max_sessions_per_root, 300);
     assert_eq!(config.limits.max_memory_bytes, Some(64 << 20));
     assert_eq!(
         config.limits.max_wall_time,
@@ -185,11 +187,18 @@ fn lease_length_and_run_limits_come_from_the_environment_or_the_file() {
 
     std::fs::write(
         dir.path().join("caracal.toml"),
-        "lease_seconds = 10\nmax_memory_mb = 128\nmax_wall_seconds = 30\n",
+        "lease_seconds = 10\nmax_memory_mb = 128\nmax_wall_seconds = 30\nmax_sessions_per_root = 5000\n",
     )
     .unwrap();
     let config = load(&[], dir.path()).unwrap();
     assert_eq!(config.lease_seconds, 10);
+    assert_eq!(config.max_sessions_per_root, 5000);
+    assert_eq!(
+        load(&[], tempfile::tempdir().unwrap().path())
+            .unwrap()
+            .max_sessions_per_root,
+        caracal_host::authority::DEFAULT_MAX_SESSIONS_PER_ROOT
+    );
     assert_eq!(config.limits.max_memory_bytes, Some(128 << 20));
     assert_eq!(
         config.limits.max_wall_time,

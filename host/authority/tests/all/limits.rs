@@ -117,3 +117,47 @@ fn concurrent_calls_never_exceed_max_calls() {
     });
     assert_eq!(allowed, 50);
 }
+
+/// A greedy agent fills a tree ten wide at every level: its root stops at
+/// the per-root cap, another root is unaffected, and closing makes room.
+#[test]
+fn one_root_holds_at_most_its_cap_of_live_sessions() {
+    use caracal_authority::EngineConfig;
+    let cap = 57;
+    let f = Fixture::with_config(EngineConfig {
+        max_sessions_per_root: cap,
+        ..EngineConfig::default()
+    });
+    let mut frontier = vec![f.root.clone()];
+    let mut live = Vec::new();
+    let mut refused = 0;
+    'fill: while let Some(parent) = frontier.pop() {
+        for _ in 0..MAX_LIVE_CHILDREN {
+            match f.engine.spawn(&parent, SpawnRequest::task()) {
+                Ok(child) => {
+                    live.push(child.id.clone());
+                    frontier.insert(0, child.id);
+                }
+                Err(error) => {
+                    assert_eq!(error.kind(), "limit", "{error}");
+                    assert!(error.to_string().contains("live sessions"), "{error}");
+                    refused += 1;
+                    if refused > 3 {
+                        break 'fill;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(live.len(), cap, "exactly the cap is live");
+    let other = f.engine.open_root();
+    f.engine
+        .spawn(&other, SpawnRequest::task())
+        .expect("another root is unaffected");
+    let last = live.last().unwrap();
+    let parent = f.engine.view(last).unwrap().parent.unwrap();
+    f.engine.close(last).unwrap();
+    f.engine
+        .spawn(&parent, SpawnRequest::task())
+        .expect("a closed session makes room");
+}
