@@ -1,6 +1,7 @@
 //! [`Governor`]: the host-wide outbound rules and the decision for one
 //! request.
 
+use super::coalesce::DenialCoalescer;
 use super::identity::{HeldSessions, identify};
 use super::redact::CredentialForms;
 use super::route::{Credential, Gateway, Route};
@@ -96,6 +97,17 @@ pub struct Governor {
     policy: Option<Policy>,
     /// Gateway envelopes, per session (see [`Governor::envelope`]).
     projections: Mutex<HashMap<SessionId, Projection>>,
+    denials: DenialCoalescer,
+}
+
+impl Drop for Governor {
+    /// The counts of denial floods still open are recorded before the host
+    /// goes.
+    fn drop(&mut self) {
+        for record in self.denials.flush(self.authority.clock().now_ms()) {
+            self.auditor.record(record);
+        }
+    }
 }
 
 /// Sessions whose gateway envelope is kept at once.
@@ -156,6 +168,7 @@ impl Governor {
             gateway,
             policy,
             projections: Mutex::default(),
+            denials: DenialCoalescer::default(),
         })
     }
 
@@ -164,8 +177,15 @@ impl Governor {
         &self.authority
     }
 
-    /// Records the outcome of one request.
-    pub(crate) fn audit(&self, request: &http::request::Parts, outcome: &Result<Decision, Denial>) {
+    /// Records the outcome of one request made by the agent whose root is
+    /// `root`; identical denials in a flood are coalesced
+    /// ([`DenialCoalescer`]).
+    pub(crate) fn audit(
+        &self,
+        root: &SessionId,
+        request: &http::request::Parts,
+        outcome: &Result<Decision, Denial>,
+    ) {
         if !self.auditor.is_enabled() {
             return;
         }
@@ -173,21 +193,43 @@ impl Governor {
             .auditor
             .event(EventKind::Outbound)
             .request(request.method.as_str(), request.uri.to_string());
-        self.auditor.record(match outcome {
-            Ok(decision) => {
-                let event = event
-                    .session(decision.session.to_string())
-                    .decision(AuditDecision::Allow)
-                    .target(decision.route.name());
-                match &decision.resource_id {
-                    Some(id) => event.resource(id.clone()),
-                    None => event,
-                }
-            }
-            Err(denial) => event
-                .decision(AuditDecision::Deny)
-                .reason(denial.to_string()),
+        let decision = match outcome {
+            Ok(decision) => decision,
+            Err(denial) => return self.audit_denial(root, request, event, denial),
+        };
+        let event = event
+            .session(decision.session.to_string())
+            .decision(AuditDecision::Allow)
+            .target(decision.route.name());
+        self.auditor.record(match &decision.resource_id {
+            Some(id) => event.resource(id.clone()),
+            None => event,
         });
+    }
+
+    /// Records a denial, or counts it when it repeats one in its window.
+    fn audit_denial(
+        &self,
+        root: &SessionId,
+        request: &http::request::Parts,
+        event: caracal_audit::AuditEvent,
+        denial: &Denial,
+    ) {
+        let reason = denial.to_string();
+        let key = (
+            root.to_string(),
+            request.method.to_string(),
+            request.uri.to_string(),
+            reason.clone(),
+        );
+        let event = event
+            .session(root.to_string())
+            .decision(AuditDecision::Deny)
+            .reason(reason);
+        let now_ms = self.authority.clock().now_ms();
+        for record in self.denials.on_denial(key, now_ms, event) {
+            self.auditor.record(record);
+        }
     }
 
     /// The URL prefixes routed through a gateway: the gateway itself and

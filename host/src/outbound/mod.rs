@@ -17,6 +17,7 @@
 //!
 //! A refusal reaches the guest as `HTTP-request-denied`; the host logs why.
 
+mod coalesce;
 mod decide;
 mod identity;
 mod redact;
@@ -74,7 +75,7 @@ impl WasiHttpHooks for OutboundPolicy {
             // The path decided on is the path audited and sent.
             parts.uri = decision.uri.clone();
         }
-        self.governor.audit(&parts, &outcome);
+        self.governor.audit(&self.root, &parts, &outcome);
         let decision = match outcome {
             Ok(decision) => decision,
             Err(denial) => {

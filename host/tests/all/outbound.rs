@@ -529,3 +529,59 @@ async fn a_session_bearer_carries_its_narrowed_authority_until_the_delegation_ex
     let expired = decide("GET").unwrap_err().to_string();
     assert!(expired.contains("has expired"), "{expired}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_denial_flood_is_audited_as_its_first_record_and_a_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.jsonl");
+    let host = AgentHost::builder()
+        .cache_dir(Some(support::cache_dir()))
+        .audit_file(log.clone())
+        .build()
+        .unwrap();
+    let flood = 300;
+    let url = "http://denied.invalid/x";
+    let run = raw(&host, &["flood", &flood.to_string(), url]).await;
+    assert_eq!(run.step("flood").ok(), flood.to_string(), "{run}");
+    drop(host); // open counts are recorded at shutdown
+
+    let denials: Vec<caracal_audit::AuditRecord> = caracal_audit::read(&log)
+        .unwrap()
+        .map(Result::unwrap)
+        .filter(|r| r.event.url.as_deref() == Some(url))
+        .collect();
+    let first = &denials[0];
+    assert_eq!(first.event.decision, Some(caracal_audit::Decision::Deny));
+    assert!(
+        first
+            .event
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("not allowed")
+    );
+    assert!(
+        !first.event.detail.contains_key("repeated"),
+        "the first is recorded as itself"
+    );
+    let counted: u64 = denials
+        .iter()
+        .map(|r| {
+            r.event
+                .detail
+                .get("repeated")
+                .map_or(1, |n| n.parse().unwrap())
+        })
+        .sum();
+    assert_eq!(counted, flood as u64, "every denial is accounted for");
+    assert!(
+        denials.len() < 20,
+        "{} records for {flood} denials",
+        denials.len()
+    );
+    eprintln!(
+        "denial flood: {flood} denials, {} audit records",
+        denials.len()
+    );
+    caracal_audit::verify_file(&log).unwrap();
+}

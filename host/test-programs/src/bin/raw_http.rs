@@ -11,6 +11,9 @@
 //!   and `RESULT body ok <body>`, then `RESULT trailer ok <name>: <value>`
 //!   per response trailer.
 //!
+//! `raw_http flood <COUNT> <URL>` sends COUNT GETs of URL and prints how
+//! many were refused (a denial flood).
+//!
 //! `raw_http hoard <COUNT> <BYTES>` makes the host hold COUNT header maps
 //! of BYTES each (a host-memory attack; see `hoard`).
 //!
@@ -44,6 +47,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("doors") => doors(&args[1]),
+        Some("flood") => flood(args[1].parse().unwrap(), &args[2]),
         Some("hoard") => hoard(args[1].parse().unwrap(), args[2].parse().unwrap()),
         Some(_) if args.len() >= 2 => send(&args[0], &args[1], &args[2..]),
         _ => panic!("usage: raw_http <METHOD> <URL> [name=value ...] [--body TEXT] | doors <ADDR>"),
@@ -136,6 +140,36 @@ fn send(method: &str, url: &str, rest: &[String]) {
             );
         }
     }
+}
+
+/// A denial flood: `count` GETs of `url`, printing `RESULT flood ok
+/// <denied>` (how many the host refused).
+fn flood(count: usize, url: &str) {
+    let (scheme, rest) = url.split_once("://").expect("absolute URL");
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut denied = 0;
+    for _ in 0..count {
+        let request = OutgoingRequest::new(Fields::new());
+        request
+            .set_scheme(Some(&if scheme == "https" {
+                Scheme::Https
+            } else {
+                Scheme::Http
+            }))
+            .expect("scheme");
+        request.set_authority(Some(authority)).expect("authority");
+        request.set_path_with_query(Some(path)).expect("path");
+        match outgoing_handler::handle(request, None) {
+            Err(_) => denied += 1,
+            Ok(pending) => {
+                pending.subscribe().block();
+                if !matches!(pending.get(), Some(Ok(Ok(_)))) {
+                    denied += 1;
+                }
+            }
+        }
+    }
+    ok("flood", denied);
 }
 
 /// A greedy guest: makes the host hold `count` header maps of one
