@@ -227,4 +227,47 @@ mod tests {
             Err(TokenError::Malformed(_))
         ));
     }
+
+    /// A token three segments long with each segment random or taken from
+    /// a real token and mutated.
+    fn token_like() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let signer = TokenSigner::generate();
+        let real = signer.mint(&claims(200));
+        let segments: Vec<String> = real.split('.').map(str::to_owned).collect();
+        (
+            proptest::collection::vec(
+                prop_oneof![
+                    "[A-Za-z0-9_-]{0,40}",
+                    any::<String>(),
+                    (0..segments.len()).prop_map(move |n| segments[n].clone())
+                ],
+                0..5,
+            ),
+            any::<u8>(),
+        )
+            .prop_map(|(parts, flip)| {
+                let mut token = parts.join(".");
+                if flip % 3 == 0 && !token.is_empty() {
+                    let at = usize::from(flip) % token.len();
+                    if token.is_char_boundary(at) && token.is_char_boundary(at + 1) {
+                        token.replace_range(at..at + 1, "x");
+                    }
+                }
+                token
+            })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Random and mutated tokens never panic the parser, and none of
+        /// them verifies (only the signer's own output does).
+        #[test]
+        fn random_and_mutated_tokens_are_refused_without_panicking(token in token_like()) {
+            let signer = TokenSigner::generate();
+            let _ = token_key_id(&token);
+            proptest::prop_assert!(signer.verify(&token, 150).is_err());
+        }
+    }
 }

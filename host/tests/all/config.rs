@@ -236,3 +236,67 @@ fn out_of_range_lease_and_limits_are_all_listed() {
         "{error}"
     );
 }
+
+/// Random and mutated `caracal.toml` files: the loader returns a
+/// configuration or a list of problems, never panics. A long campaign:
+/// `PROPTEST_CASES=100000 cargo test -p caracal-host --test all config::fuzz`.
+mod fuzz {
+    use caracal_host::HostConfig;
+    use proptest::prelude::*;
+
+    const CONFIG: &str = r#"zone_id = "eu-1"
+application_id = "bot"
+default_ttl_seconds = 900
+lease_seconds = 10
+max_memory_mb = 64
+max_sessions_per_root = 100
+allowed_outbound_hosts = ["https://*.example.com", "http://127.0.0.1:8080"]
+gateway_url = "https://gw.example"
+[store]
+url = "state.db"
+[resources."resource://tickets"]
+upstream_prefix = "https://tickets.example/api"
+[resources."resource://tickets".rules]
+"GET /tickets/**" = ["tickets:read"]
+[resources."resource://tickets".credential]
+header = "authorization"
+prefix = "Bearer "
+value_env = "TICKETS_TOKEN"
+"#;
+
+    fn mutated() -> impl Strategy<Value = String> {
+        let lines: Vec<String> = CONFIG.lines().map(str::to_owned).collect();
+        let n = lines.len();
+        proptest::collection::vec((0..n, 0u8..3, "[\\[\\]{}\"=.:/a-z0-9* -]{0,14}"), 0..5).prop_map(
+            move |edits| {
+                let mut lines = lines.clone();
+                for (at, op, text) in edits {
+                    let at = at.min(lines.len().saturating_sub(1));
+                    match op {
+                        0 => lines[at] = text,
+                        1 => lines.insert(at, text),
+                        _ if lines.len() > 1 => {
+                            lines.remove(at);
+                        }
+                        _ => {}
+                    }
+                }
+                lines.join("\n")
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn config_files_load_or_list_their_problems(text in prop_oneof![mutated(), any::<String>()]) {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join("caracal.toml"), &text).unwrap();
+            let env = |name: &str| (name == "TICKETS_TOKEN").then(|| "s3cret".to_owned());
+            if let Err(error) = HostConfig::load_from(&env, dir.path()) {
+                prop_assert!(!error.to_string().is_empty());
+            }
+        }
+    }
+}
