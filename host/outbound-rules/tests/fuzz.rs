@@ -62,10 +62,10 @@ proptest! {
         path in "/[a-z%0-9./*]{0,20}",
     ) {
         let named = prefixes.iter().enumerate().map(|(n, p)| (format!("resource://r{n}"), p.clone()));
-        if let Ok(bindings) = ResourceBindings::new(named) {
-            if let Some(hit) = bindings.match_url(&probe) {
-                prop_assert!(hit.resource_id.starts_with("resource://r"));
-            }
+        if let Ok(bindings) = ResourceBindings::new(named)
+            && let Some(hit) = bindings.match_url(&probe)
+        {
+            prop_assert!(hit.resource_id.starts_with("resource://r"));
         }
         let lines: Vec<(&str, Vec<String>)> = rules.iter().map(|(p, s)| (p.as_str(), s.clone())).collect();
         if let Ok(table) = ScopeRules::parse(&lines)
