@@ -480,20 +480,7 @@ async fn a_session_bearer_carries_its_narrowed_authority_until_the_delegation_ex
         .authority()
         .spawn(&root, SpawnRequest::task().with_grant(Grant::Narrow(grant)))
         .unwrap();
-    let now = clock.now_ms() / 1000;
-    let token = host.signer().mint(&caracal_host::token::TokenClaims {
-        iss: caracal_host::token::ISSUER.into(),
-        sub: session.id.to_string(),
-        zone: "local".into(),
-        app: "default".into(),
-        sid: Some(session.id.to_string()),
-        did: None,
-        pdid: None,
-        hop: 1,
-        iat: now,
-        exp: now + 300,
-        jti: "test".into(),
-    });
+    let token = support::session_token(&host, &session.id, 1);
     let bearer = format!("authorization=Bearer {token}");
     let url = format!("{}/api/tickets", upstream.base());
 

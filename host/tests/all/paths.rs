@@ -37,20 +37,7 @@ async fn the_outer_resource_cannot_reach_the_inner_one_by_any_spelling() {
         .unwrap();
     let held = HeldSessions::default();
     held.insert(session.id.clone());
-    let now = host.authority().clock().now_ms() / 1000;
-    let token = host.signer().mint(&caracal_host::token::TokenClaims {
-        iss: caracal_host::token::ISSUER.into(),
-        sub: session.id.to_string(),
-        zone: "local".into(),
-        app: "default".into(),
-        sid: Some(session.id.to_string()),
-        did: None,
-        pdid: None,
-        hop: 1,
-        iat: now,
-        exp: now + 300,
-        jti: "paths".into(),
-    });
+    let token = support::session_token(&host, &session.id, 1);
     let decide = |path: &str| {
         let request = http::Request::get(format!("{base}{path}"))
             .header("authorization", format!("Bearer {token}"))

@@ -7,7 +7,6 @@ use crate::upstream::Upstream;
 use caracal_host::authority::{SessionId, SpawnRequest};
 use caracal_host::config::ResourceBinding;
 use caracal_host::serve::{InboundMode, JWKS_PATH, ServeApp, TrustedKeys};
-use caracal_host::token::{ISSUER, TokenClaims};
 use caracal_host::{AgentHost, HostConfig};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -135,20 +134,7 @@ fn session_token(host: &AgentHost) -> (SessionId, String) {
         .spawn(&root, SpawnRequest::task())
         .unwrap()
         .id;
-    let now = host.authority().clock().now_ms() / 1000;
-    let token = host.signer().mint(&TokenClaims {
-        iss: ISSUER.into(),
-        sub: session.to_string(),
-        zone: "local".into(),
-        app: "default".into(),
-        sid: Some(session.to_string()),
-        did: None,
-        pdid: None,
-        hop: 0,
-        iat: now,
-        exp: now + 300,
-        jti: uuid::Uuid::now_v7().to_string(),
-    });
+    let token = support::session_token(host, &session, 0);
     (session, format!("Bearer {token}"))
 }
 

@@ -180,3 +180,26 @@ pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     }
 }
+
+/// A token `host` signs for `session` (zone `local`, application
+/// `default`, at `hop`), valid for five minutes from the host's clock.
+pub fn session_token(
+    host: &AgentHost,
+    session: &caracal_host::authority::SessionId,
+    hop: u32,
+) -> String {
+    let now = host.authority().clock().now_ms() / 1000;
+    host.signer().mint(&caracal_host::token::TokenClaims {
+        iss: caracal_host::token::ISSUER.into(),
+        sub: session.to_string(),
+        zone: "local".into(),
+        app: "default".into(),
+        sid: Some(session.to_string()),
+        did: None,
+        pdid: None,
+        hop,
+        iat: now,
+        exp: now + 300,
+        jti: uuid::Uuid::now_v7().to_string(),
+    })
+}

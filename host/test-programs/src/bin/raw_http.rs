@@ -74,30 +74,8 @@ fn send(method: &str, url: &str, rest: &[String]) {
             headers.push((name.to_string(), value.as_bytes().to_vec()));
         }
     }
-    let (scheme, rest) = url.split_once("://").expect("absolute URL");
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let fields = Fields::from_list(&headers).expect("valid headers");
-    let request = OutgoingRequest::new(fields);
-    request
-        .set_method(&match method {
-            "GET" => Method::Get,
-            "POST" => Method::Post,
-            "PUT" => Method::Put,
-            "DELETE" => Method::Delete,
-            other => Method::Other(other.to_string()),
-        })
-        .expect("method");
-    request
-        .set_scheme(Some(&if scheme == "https" {
-            Scheme::Https
-        } else {
-            Scheme::Http
-        }))
-        .expect("scheme");
-    request.set_authority(Some(authority)).expect("authority");
-    request
-        .set_path_with_query(Some(if path.is_empty() { "/" } else { path }))
-        .expect("path");
+    let request = request_to(method, url, fields);
     let outgoing = request.body().expect("body");
     if let Some(text) = &body {
         let stream = outgoing.write().expect("body stream");
@@ -142,23 +120,40 @@ fn send(method: &str, url: &str, rest: &[String]) {
     }
 }
 
+/// A request for `method` and the absolute `url`, with `fields`.
+fn request_to(method: &str, url: &str, fields: Fields) -> OutgoingRequest {
+    let (scheme, rest) = url.split_once("://").expect("absolute URL");
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let request = OutgoingRequest::new(fields);
+    request
+        .set_method(&match method {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "DELETE" => Method::Delete,
+            other => Method::Other(other.to_string()),
+        })
+        .expect("method");
+    request
+        .set_scheme(Some(&if scheme == "https" {
+            Scheme::Https
+        } else {
+            Scheme::Http
+        }))
+        .expect("scheme");
+    request.set_authority(Some(authority)).expect("authority");
+    request
+        .set_path_with_query(Some(if path.is_empty() { "/" } else { path }))
+        .expect("path");
+    request
+}
+
 /// A denial flood: `count` GETs of `url`, printing `RESULT flood ok
 /// <denied>` (how many the host refused).
 fn flood(count: usize, url: &str) {
-    let (scheme, rest) = url.split_once("://").expect("absolute URL");
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let mut denied = 0;
     for _ in 0..count {
-        let request = OutgoingRequest::new(Fields::new());
-        request
-            .set_scheme(Some(&if scheme == "https" {
-                Scheme::Https
-            } else {
-                Scheme::Http
-            }))
-            .expect("scheme");
-        request.set_authority(Some(authority)).expect("authority");
-        request.set_path_with_query(Some(path)).expect("path");
+        let request = request_to("GET", url, Fields::new());
         match outgoing_handler::handle(request, None) {
             Err(_) => denied += 1,
             Ok(pending) => {
