@@ -105,6 +105,9 @@ impl Tree {
             self.ttl.remove(i);
             self.leases.remove(i);
         }
+        if !reach.nodes.is_empty() {
+            self.losses += 1;
+        }
         if !reach.nodes.is_empty() || !reach.edges.is_empty() {
             self.journal.note(Mutation::Ended {
                 nodes: reach.nodes.iter().map(|&(i, _)| i).collect(),
@@ -154,6 +157,7 @@ impl Tree {
             self.leases.remove(i);
         }
         if !moved.is_empty() {
+            self.losses += 1;
             self.journal.note(Mutation::Suspended(moved));
         }
     }

@@ -127,6 +127,8 @@ pub struct Engine {
     calls: std::sync::Mutex<std::collections::HashMap<String, u64>>,
     /// Where state changes are written through, if anywhere.
     persister: Option<Arc<dyn Persister>>,
+    /// Told whenever a change ends or suspends a session.
+    lost_listeners: durable::LostListeners,
 }
 
 impl fmt::Debug for Engine {
@@ -147,6 +149,7 @@ impl Engine {
             tree: RwLock::new(Tree::default()),
             calls: Default::default(),
             persister: None,
+            lost_listeners: Default::default(),
         }
     }
 
@@ -167,11 +170,23 @@ impl Engine {
     }
 
     fn write(&self) -> TreeGuard<'_> {
+        let tree = self.tree.write();
         TreeGuard {
-            tree: Some(self.tree.write()),
+            losses_before: tree.losses,
+            tree: Some(tree),
             persister: self.persister.as_ref(),
             now_ms: self.clock.now_ms(),
+            lost_listeners: &self.lost_listeners,
         }
+    }
+
+    /// Calls `listener` (outside the engine's lock) after every change that
+    /// terminated, revoked or suspended a session, local or arriving from
+    /// another host: in-flight work under such authority re-checks it then,
+    /// instead of polling. A task whose TTL ends is terminated, and a lapsed
+    /// lease suspended, when the host's sweeper reaches it.
+    pub fn on_authority_lost(&self, listener: impl Fn() + Send + Sync + 'static) {
+        self.lost_listeners.write().push(Arc::new(listener));
     }
 
     /// One root context per running component: depth 0, all scopes, no

@@ -120,6 +120,12 @@ pub(crate) struct Tree {
     /// change feed when they did (a session's row is committed before its
     /// edge's); linked as soon as the last of them arrives.
     pub(crate) unlinked_remote: Vec<UnlinkedRemote>,
+    /// Bumped whenever a session stops being active (terminated, revoked,
+    /// suspended): the engine tells its [`Engine::on_authority_lost`]
+    /// listeners when a write changed it.
+    ///
+    /// [`Engine::on_authority_lost`]: crate::Engine::on_authority_lost
+    pub(crate) losses: u64,
 }
 
 impl Tree {

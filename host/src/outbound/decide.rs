@@ -98,6 +98,8 @@ pub struct Governor {
     /// Gateway envelopes, per session (see [`Governor::envelope`]).
     projections: Mutex<HashMap<SessionId, Projection>>,
     denials: DenialCoalescer,
+    /// Woken whenever the authority ends or suspends a session.
+    lost: Arc<tokio::sync::Notify>,
 }
 
 impl Drop for Governor {
@@ -158,6 +160,9 @@ impl Governor {
             .map(|path| Policy::from_file(path, Policy::DEFAULT_RULE))
             .transpose()
             .map_err(|e| e.to_string())?;
+        let lost = Arc::new(tokio::sync::Notify::new());
+        let notify = lost.clone();
+        authority.on_authority_lost(move || notify.notify_waiters());
         Ok(Governor {
             authority,
             auditor,
@@ -169,7 +174,24 @@ impl Governor {
             policy,
             projections: Mutex::default(),
             denials: DenialCoalescer::default(),
+            lost,
         })
+    }
+
+    /// Resolves with the error once `session` is no longer live: woken by
+    /// the authority when it ends or suspends any session (one signal per
+    /// host), never by a timer.
+    pub(crate) async fn until_not_live(&self, session: &SessionId) -> AuthorityError {
+        loop {
+            let lost = self.lost.notified();
+            tokio::pin!(lost);
+            // Registered before the check, so no change falls in between.
+            lost.as_mut().enable();
+            if let Err(error) = self.authority.check_live(session) {
+                return error;
+            }
+            lost.await;
+        }
     }
 
     /// The authority engine the rules read.

@@ -91,21 +91,13 @@ impl WasiHttpHooks for OutboundPolicy {
         tracing::debug!(method = %parts.method, url = %parts.uri, route = ?decision.route, "outbound request allowed");
         let forms = decision.route.apply(&mut parts);
         let request = http::Request::from_parts(parts, body);
-        let authority = self.governor.authority().clone();
+        let governor = self.governor.clone();
         let session = decision.session;
         Box::new(async move {
             let send = wasmtime_wasi_http::default_send_request(request, options);
             // Revocation takes effect in flight: the request is dropped (and
-            // its connection closed) once the session is no longer live.
-            let revoked = async {
-                let mut every = tokio::time::interval(crate::liveness::TICK_PERIOD);
-                loop {
-                    every.tick().await;
-                    if let Err(error) = authority.check_live(&session) {
-                        return error;
-                    }
-                }
-            };
+            // its connection closed) the moment the session is no longer live.
+            let revoked = governor.until_not_live(&session);
             let (mut response, io) = tokio::select! {
                 sent = send => sent?,
                 error = revoked => {

@@ -445,13 +445,19 @@ async fn an_in_flight_request_is_aborted_when_its_authority_is_suspended() {
         .expect("the guest's root")
         .view
         .id;
+    let suspended_at = std::time::Instant::now();
     host.authority().suspend(&root).unwrap();
 
     let run = guest.await.unwrap().unwrap();
+    // Until the guest has heard and exited: the push signal's bound, plus
+    // the guest's own ending.
+    let bound = suspended_at.elapsed();
+    eprintln!("suspend -> in-flight request dropped and the guest done: {bound:?}");
     assert!(
         started.elapsed() < std::time::Duration::from_secs(8),
         "aborted, not answered"
     );
+    assert!(bound < std::time::Duration::from_secs(2), "{bound:?}");
     run.step("send").refused("HTTP-request-denied");
 }
 

@@ -33,7 +33,13 @@ pub(crate) struct TreeGuard<'a> {
     pub(super) tree: Option<RwLockWriteGuard<'a, Tree>>,
     pub(super) persister: Option<&'a Arc<dyn Persister>>,
     pub(super) now_ms: u64,
+    /// [`Tree::losses`] when the guard was taken.
+    pub(super) losses_before: u64,
+    pub(super) lost_listeners: &'a LostListeners,
 }
+
+/// Who is told when a session stops being active.
+pub(crate) type LostListeners = parking_lot::RwLock<Vec<Arc<dyn Fn() + Send + Sync>>>;
 
 impl Deref for TreeGuard<'_> {
     type Target = Tree;
@@ -97,6 +103,17 @@ impl Drop for TreeGuard<'_> {
             && let Some(persister) = self.persister
         {
             persister.write_failed(&error);
+        }
+        let lost = self
+            .tree
+            .as_ref()
+            .is_some_and(|tree| tree.losses != self.losses_before);
+        if lost {
+            // Told after the lock is released: a listener may read.
+            drop(self.tree.take());
+            for listener in self.lost_listeners.read().iter() {
+                listener();
+            }
         }
     }
 }

@@ -310,3 +310,46 @@ fn no_check_passes_after_revoke_returns() {
         engine.check_live(&b).unwrap();
     }
 }
+
+/// Every way a session stops being active tells the listeners, once per
+/// change; a change that ends nothing tells no one.
+#[test]
+fn listeners_hear_of_every_lost_authority_and_nothing_else() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let f = Fixture::new();
+    let heard = Arc::new(AtomicU32::new(0));
+    let counter = heard.clone();
+    f.engine.on_authority_lost(move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    let told = || heard.swap(0, Ordering::SeqCst);
+
+    let a = f.task(&f.root);
+    let b = f.task(&f.root);
+    let _ttl = f.task_ttl(&f.root, 5);
+    let service = f.service(&f.root);
+    assert_eq!(told(), 0, "spawns end nothing");
+
+    f.engine.close(&a.id).unwrap();
+    assert_eq!(told(), 1, "close");
+    f.engine.suspend(&b.id).unwrap();
+    assert_eq!(told(), 1, "operator suspension");
+    f.engine.resume(&b.id).unwrap();
+    assert_eq!(told(), 0, "resuming loses nothing");
+    let narrowed = f.narrowed(&b.id, caracal_authority::NarrowGrant::new(["x:read"]));
+    f.engine
+        .revoke_as_admin(narrowed.authority.unwrap().edge_id.as_deref().unwrap())
+        .unwrap();
+    assert_eq!(told(), 1, "revocation");
+    f.clock.advance(std::time::Duration::from_secs(31));
+    f.engine.sweep();
+    assert_eq!(
+        told(),
+        1,
+        "one sweep: the expired task and the lapsed lease"
+    );
+    let _ = service;
+    f.engine.sweep();
+    assert_eq!(told(), 0, "a sweep that ends nothing");
+}
