@@ -211,13 +211,22 @@ impl Governor {
         if !self.auditor.is_enabled() {
             return;
         }
+        // The canonical URL, as decided (an allowed request's parts carry it
+        // already); a path refused as ambiguous is recorded as sent.
+        let url = match outcome {
+            Ok(_) => request.uri.to_string(),
+            Err(_) => canonical_uri(&request.uri)
+                .map_or_else(|_| request.uri.to_string(), |uri| uri.to_string()),
+        };
         let event = self
             .auditor
             .event(EventKind::Outbound)
-            .request(request.method.as_str(), request.uri.to_string());
+            .request(request.method.as_str(), url.clone());
         let decision = match outcome {
             Ok(decision) => decision,
-            Err(denial) => return self.audit_denial(root, request, event, denial),
+            Err(denial) => {
+                return self.audit_denial(root, request.method.as_str(), url, event, denial);
+            }
         };
         let event = event
             .session(decision.session.to_string())
@@ -233,17 +242,13 @@ impl Governor {
     fn audit_denial(
         &self,
         root: &SessionId,
-        request: &http::request::Parts,
+        method: &str,
+        url: String,
         event: caracal_audit::AuditEvent,
         denial: &Denial,
     ) {
         let reason = denial.to_string();
-        let key = (
-            root.to_string(),
-            request.method.to_string(),
-            request.uri.to_string(),
-            reason.clone(),
-        );
+        let key = (root.to_string(), method.to_owned(), url, reason.clone());
         let event = event
             .session(root.to_string())
             .decision(AuditDecision::Deny)

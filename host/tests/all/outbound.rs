@@ -533,8 +533,9 @@ async fn a_denial_flood_is_audited_as_its_first_record_and_a_count() {
         .build()
         .unwrap();
     let flood = 300;
-    let url = "http://denied.invalid/x";
-    let run = raw(&host, &["flood", &flood.to_string(), url]).await;
+    // Recorded in the canonical form it was decided in.
+    let (sent, url) = ("http://denied.invalid//x/./y", "http://denied.invalid/x/y");
+    let run = raw(&host, &["flood", &flood.to_string(), sent]).await;
     assert_eq!(run.step("flood").ok(), flood.to_string(), "{run}");
     drop(host); // open counts are recorded at shutdown
 
