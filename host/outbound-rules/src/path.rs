@@ -63,12 +63,6 @@ pub fn canonical_path(path: &str) -> Result<String, PathRefusal> {
                 let value = high * 16 + low;
                 match value {
                     b'/' | b'\\' => return Err(PathRefusal::EncodedSeparator(escape.to_owned())),
-                    b'%' if bytes.get(at + 3).copied().and_then(hex).is_some()
-                        && bytes.get(at + 4).copied().and_then(hex).is_some() =>
-                    {
-                        let escape = path.get(at..at + 5).unwrap_or(escape);
-                        return Err(PathRefusal::DoubleEncoded(escape.to_owned()));
-                    }
                     v if is_unreserved(v) => decoded.push(char::from(v)),
                     v => decoded.push_str(&format!("%{v:02X}")),
                 }
@@ -82,6 +76,16 @@ pub fn canonical_path(path: &str) -> Result<String, PathRefusal> {
                 at += ch.len_utf8();
             }
         }
+    }
+    // Double encoding is judged on the decoded form: `%25` then two hex
+    // digits, whether they were written so or came from decoding
+    // (`%251%45` decodes to `%251E`).
+    let double = decoded.match_indices("%25").map(|(at, _)| at).find(|&at| {
+        let digits = decoded.as_bytes().get(at + 3..at + 5);
+        digits.is_some_and(|d| d.iter().all(|&b| hex(b).is_some()))
+    });
+    if let Some(at) = double {
+        return Err(PathRefusal::DoubleEncoded(decoded[at..at + 5].to_owned()));
     }
     let trailing = decoded.ends_with('/') && decoded.len() > 1
         || decoded.ends_with("/.")
@@ -155,6 +159,11 @@ mod tests {
         assert_eq!(canonical_path("/api\\tickets"), Err(PathRefusal::Backslash));
         assert!(matches!(
             canonical_path("/api/%252e%252e/x"),
+            Err(PathRefusal::DoubleEncoded(_))
+        ));
+        // Found by the random-path test: decoding makes a double encoding.
+        assert!(matches!(
+            canonical_path("//40%251%45"),
             Err(PathRefusal::DoubleEncoded(_))
         ));
         assert!(matches!(
