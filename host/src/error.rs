@@ -68,6 +68,14 @@ pub enum HostError {
         #[source]
         source: std::io::Error,
     },
+    /// A directory given to the agent (`--dir`) cannot be opened.
+    #[error("cannot give the agent directory `{path}`: {message}")]
+    Dir {
+        /// The host directory.
+        path: std::path::PathBuf,
+        /// Why.
+        message: String,
+    },
     /// The wasm engine could not be set up.
     #[error("cannot start the wasm engine: {0}")]
     Engine(String),
@@ -105,6 +113,7 @@ impl HostError {
                 | HostError::LoadAgent { .. }
                 | HostError::Link(_)
                 | HostError::WriteFile { .. }
+                | HostError::Dir { .. }
                 | HostError::Audit(_)
                 | HostError::StateDir(_)
         )

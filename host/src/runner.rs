@@ -297,6 +297,35 @@ pub struct RunOptions {
     /// Shares the record of what the epoch ticks observe of the guest, so
     /// the embedder can watch it (default: a private one).
     pub activity: Option<Arc<GuestActivity>>,
+    /// Host directories the agent may open (default: none).
+    pub dirs: Vec<DirGrant>,
+    /// Environment variables the agent sees (default: none; never the
+    /// host's environment wholesale).
+    pub env: Vec<(String, String)>,
+}
+
+/// A host directory given to an agent, as `wasmtime run --dir` does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirGrant {
+    /// The directory on the host.
+    pub host: PathBuf,
+    /// Where the agent sees it (default: the same path as on the host).
+    pub guest: String,
+    /// Whether the agent may create, write and remove files in it (default:
+    /// read only).
+    pub writable: bool,
+}
+
+impl DirGrant {
+    /// Parses `HOST[::GUEST]`.
+    pub fn parse(spec: &str, writable: bool) -> DirGrant {
+        let (host, guest) = spec.split_once("::").unwrap_or((spec, spec));
+        DirGrant {
+            host: PathBuf::from(host),
+            guest: guest.to_owned(),
+            writable,
+        }
+    }
 }
 
 /// A stdin stream for a run, e.g. a
@@ -491,6 +520,21 @@ impl AgentHost {
             None => {
                 wasi.inherit_stdout().inherit_stderr();
             }
+        }
+        for (name, value) in &options.env {
+            wasi.env(name, value);
+        }
+        for dir in &options.dirs {
+            let perms = if dir.writable {
+                wasmtime_wasi::FsPerms::ReadWrite
+            } else {
+                wasmtime_wasi::FsPerms::ReadOnly
+            };
+            wasi.preopened_dir(&dir.host, &dir.guest, perms)
+                .map_err(|e| HostError::Dir {
+                    path: dir.host.clone(),
+                    message: format!("{e:#}"),
+                })?;
         }
         if let Some(RunStdin(stdin)) = options.stdin {
             wasi.stdin(stdin);

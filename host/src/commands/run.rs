@@ -2,7 +2,7 @@
 //! default) authority.
 
 use caracal_host::admin::{AdminServer, Backend};
-use caracal_host::{AgentHost, HostConfig, HostError, RunLimits, RunOptions};
+use caracal_host::{AgentHost, DirGrant, HostConfig, HostError, RunLimits, RunOptions};
 use indicatif::{ProgressBar, ProgressDrawTarget};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +39,17 @@ pub struct RunCommand {
     /// directory).
     #[arg(long, value_name = "DIR", default_value = ".caracal")]
     state_dir: String,
+    /// Give the agent a host directory, read only: `HOST[::GUEST]` (the
+    /// agent sees it at GUEST, default the same path). Repeatable.
+    #[arg(long, value_name = "HOST[::GUEST]")]
+    dir: Vec<String>,
+    /// As `--dir`, but the agent may also create, write and remove files.
+    #[arg(long, value_name = "HOST[::GUEST]")]
+    dir_rw: Vec<String>,
+    /// Set an environment variable for the agent: `NAME=VALUE`, or `NAME`
+    /// for the host's value of NAME. The agent sees no other variable.
+    #[arg(long, value_name = "NAME[=VALUE]")]
+    env: Vec<String>,
     /// Arguments passed to the agent.
     #[arg(last = true)]
     args: Vec<String>,
@@ -97,17 +108,33 @@ impl RunCommand {
             ))
             .inspect_err(|e| tracing::warn!("admin endpoint not started: {e}"))
             .ok();
-        let outcome = runtime.block_on(host.run(
-            &component,
-            RunOptions {
-                args: self.args,
-                limits: RunLimits {
-                    max_memory_bytes: self.max_memory_mb.map(|mb| mb << 20),
-                    max_wall_time: self.max_wall_seconds.map(Duration::from_secs),
+        let outcome = runtime.block_on(
+            host.run(
+                &component,
+                RunOptions {
+                    args: self.args,
+                    limits: RunLimits {
+                        max_memory_bytes: self.max_memory_mb.map(|mb| mb << 20),
+                        max_wall_time: self.max_wall_seconds.map(Duration::from_secs),
+                    },
+                    dirs: self
+                        .dir
+                        .iter()
+                        .map(|spec| DirGrant::parse(spec, false))
+                        .chain(self.dir_rw.iter().map(|spec| DirGrant::parse(spec, true)))
+                        .collect(),
+                    env: self
+                        .env
+                        .iter()
+                        .filter_map(|spec| match spec.split_once('=') {
+                            Some((name, value)) => Some((name.to_owned(), value.to_owned())),
+                            None => std::env::var(spec).ok().map(|value| (spec.clone(), value)),
+                        })
+                        .collect(),
+                    ..RunOptions::default()
                 },
-                ..RunOptions::default()
-            },
-        ))?;
+            ),
+        )?;
         Ok(outcome.exit_code)
     }
 }

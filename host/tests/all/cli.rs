@@ -430,3 +430,96 @@ fn a_second_host_in_the_same_directory_is_refused_by_the_state_dir_lock() {
     caracal_host(dir.path(), &["revoke", &root], &[]);
     first.wait_with_output().unwrap();
 }
+
+/// `run --dir/--dir-rw/--env` give an agent exactly what is named: a
+/// read-only directory unless asked, and only the variables listed (`NAME`
+/// alone takes the host's value; the host's other variables stay out).
+#[test]
+fn run_gives_the_agent_only_the_directories_and_variables_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(data.join("hello.txt"), "from the host\n").unwrap();
+    let data_arg = format!("{}::/data", data.display());
+    let vars = [
+        ("CARACAL_TEST_FROM_HOST", "inherited"),
+        ("HOST_SECRET", "never"),
+    ];
+
+    let out = caracal_host(
+        dir.path(),
+        &[
+            "run",
+            "--dir",
+            &data_arg,
+            "--env",
+            "GREETING=hi",
+            "--env",
+            "CARACAL_TEST_FROM_HOST",
+            test_programs_artifacts::RAW_HTTP,
+            "--",
+            "files",
+            "/data",
+        ],
+        &vars,
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("RESULT env ok GREETING=hi"), "{stdout}");
+    assert!(
+        stdout.contains("RESULT env ok CARACAL_TEST_FROM_HOST=inherited"),
+        "{stdout}"
+    );
+    assert_eq!(
+        stdout.matches("RESULT env ok").count(),
+        2,
+        "no other variable: {stdout}"
+    );
+    assert!(!stdout.contains("never"), "{stdout}");
+    assert!(stdout.contains("RESULT read ok from the host"), "{stdout}");
+    assert!(
+        stdout.contains("RESULT write err denied"),
+        "read only by default: {stdout}"
+    );
+    assert!(!data.join("written.txt").exists());
+
+    let out = caracal_host(
+        dir.path(),
+        &[
+            "run",
+            "--dir-rw",
+            &data_arg,
+            test_programs_artifacts::RAW_HTTP,
+            "--",
+            "files",
+            "/data",
+        ],
+        &[],
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("RESULT write ok written"),
+        "{stdout}{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(data.join("written.txt")).unwrap(),
+        "from the guest"
+    );
+
+    let out = caracal_host(
+        dir.path(),
+        &[
+            "run",
+            "--dir",
+            "/nonexistent/dir",
+            test_programs_artifacts::RAW_HTTP,
+            "--",
+            "files",
+            "/x",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "a user error");
+    assert!(text(&out.stderr).contains("cannot give the agent directory `/nonexistent/dir`"));
+}

@@ -11,6 +11,9 @@
 //!   and `RESULT body ok <body>`, then `RESULT trailer ok <name>: <value>`
 //!   per response trailer.
 //!
+//! `raw_http files <DIR>` prints the environment it sees and whether it can
+//! read and write in DIR (see `files`).
+//!
 //! `raw_http flood <COUNT> <URL>` sends COUNT GETs of URL and prints how
 //! many were refused (a denial flood).
 //!
@@ -47,6 +50,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("doors") => doors(&args[1]),
+        Some("files") => files(&args[1]),
         Some("flood") => flood(args[1].parse().unwrap(), &args[2]),
         Some("hoard") => hoard(args[1].parse().unwrap(), args[2].parse().unwrap()),
         Some(_) if args.len() >= 2 => send(&args[0], &args[1], &args[2..]),
@@ -117,6 +121,24 @@ fn send(method: &str, url: &str, rest: &[String]) {
                 format!("{name}: {}", String::from_utf8_lossy(&value)),
             );
         }
+    }
+}
+
+/// What the host gave the guest besides `wasi:http`: prints every
+/// environment variable (`RESULT env ok NAME=VALUE`), then `RESULT read ok
+/// <text>` for `<dir>/hello.txt` and `RESULT write ok` (or `err`) for
+/// creating `<dir>/written.txt`.
+fn files(dir: &str) {
+    for (name, value) in std::env::vars() {
+        ok("env", format!("{name}={value}"));
+    }
+    match std::fs::read_to_string(format!("{dir}/hello.txt")) {
+        Ok(text) => ok("read", text.trim()),
+        Err(e) => err("read", "denied", e),
+    }
+    match std::fs::write(format!("{dir}/written.txt"), b"from the guest") {
+        Ok(()) => ok("write", "written"),
+        Err(e) => err("write", "denied", e),
     }
 }
 
