@@ -60,6 +60,11 @@ pub struct HostConfig {
     pub max_sessions_per_root: usize,
     /// Resource limits for every agent run (none by default).
     pub limits: RunLimits,
+    /// Directories every agent run gets (`[run] dir` / `dir_rw`, paths
+    /// relative to the file), before those of its [`RunOptions`](crate::RunOptions).
+    pub run_dirs: Vec<crate::DirGrant>,
+    /// Environment variables every agent run gets (`[run] env`).
+    pub run_env: Vec<(String, String)>,
     /// `CARACAL_ENV=production`: refuse non-loopback `http://` URLs.
     pub production: bool,
     /// `CARACAL_ALLOW_INSECURE_CONFIG_URLS=true`: accept them anyway.
@@ -205,6 +210,8 @@ impl Default for HostConfig {
             lease_seconds: DEFAULT_LEASE_SECONDS,
             max_sessions_per_root: caracal_authority::DEFAULT_MAX_SESSIONS_PER_ROOT,
             limits: RunLimits::default(),
+            run_dirs: Vec::new(),
+            run_env: Vec::new(),
             production: false,
             allow_insecure_config_urls: false,
             source: ConfigSource::Defaults,

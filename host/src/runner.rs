@@ -521,10 +521,10 @@ impl AgentHost {
                 wasi.inherit_stdout().inherit_stderr();
             }
         }
-        for (name, value) in &options.env {
+        for (name, value) in self.config.run_env.iter().chain(&options.env) {
             wasi.env(name, value);
         }
-        for dir in &options.dirs {
+        for dir in self.config.run_dirs.iter().chain(&options.dirs) {
             let perms = if dir.writable {
                 wasmtime_wasi::FsPerms::ReadWrite
             } else {

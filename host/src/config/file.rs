@@ -64,6 +64,11 @@ pub(crate) fn read(
                 read_resources(&mut raw, value, base, env);
                 continue;
             }
+            "run" => {
+                let base = path.parent().unwrap_or(Path::new("."));
+                read_run(&mut raw, value, base, env);
+                continue;
+            }
             "allowed_outbound_hosts" => {
                 match value.as_array().map(|items| {
                     items
@@ -277,4 +282,66 @@ fn read_credential(
         value: Secret::new(value),
         secret: Secret::new(secret),
     })
+}
+
+/// `[run]`: what every agent run is given, as `run --dir`, `--dir-rw` and
+/// `--env` give it: `dir` and `dir_rw` (arrays of `HOST[::GUEST]`, HOST
+/// relative to the file; each must be a directory) and `env` (an array of
+/// `NAME=VALUE`, or `NAME` for the host's value, which must be set).
+fn read_run(
+    raw: &mut RawConfig,
+    value: &toml::Value,
+    base: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) {
+    let Some(table) = value.as_table() else {
+        raw.problem("run", "expected a table with dir, dir_rw and env");
+        return;
+    };
+    for (key, value) in table {
+        let key_path = format!("run.{key}");
+        let Some(items) = value.as_array().and_then(|items| {
+            items
+                .iter()
+                .map(toml::Value::as_str)
+                .collect::<Option<Vec<_>>>()
+        }) else {
+            raw.problem(key_path, "expected an array of strings");
+            continue;
+        };
+        match key.as_str() {
+            "dir" | "dir_rw" => {
+                for spec in items {
+                    let mut grant = crate::DirGrant::parse(spec, key == "dir_rw");
+                    grant.host = base.join(&grant.host);
+                    if grant.host.is_dir() {
+                        raw.run_dirs.push(grant);
+                    } else {
+                        raw.problem(
+                            key_path.clone(),
+                            format!("`{}` is not a directory", grant.host.display()),
+                        );
+                    }
+                }
+            }
+            "env" => {
+                for spec in items {
+                    match spec.split_once('=') {
+                        Some((name, value)) if !name.is_empty() => {
+                            raw.run_env.push((name.to_owned(), value.to_owned()));
+                        }
+                        None if !spec.is_empty() => match env(spec) {
+                            Some(value) => raw.run_env.push((spec.to_owned(), value)),
+                            None => raw.problem(
+                                key_path.clone(),
+                                format!("environment variable `{spec}` is not set"),
+                            ),
+                        },
+                        _ => raw.problem(key_path.clone(), format!("`{spec}` names no variable")),
+                    }
+                }
+            }
+            _ => raw.problem(key_path, "unknown key (expected dir, dir_rw or env)"),
+        }
+    }
 }

@@ -18,6 +18,8 @@ pub(crate) struct RawConfig {
     pub max_memory_mb: Option<(String, String)>,
     pub max_wall_seconds: Option<(String, String)>,
     pub resources: Vec<(String, ResourceBinding)>,
+    pub run_dirs: Vec<crate::DirGrant>,
+    pub run_env: Vec<(String, String)>,
     pub allowed_outbound_hosts: Option<(String, Vec<String>)>,
     pub policy_file: Option<(String, String)>,
     pub audit_file: Option<(String, String)>,
@@ -40,6 +42,8 @@ impl RawConfig {
             max_memory_mb: None,
             max_wall_seconds: None,
             resources: Vec::new(),
+            run_dirs: Vec::new(),
+            run_env: Vec::new(),
             allowed_outbound_hosts: None,
             policy_file: None,
             audit_file: None,
@@ -59,6 +63,8 @@ impl RawConfig {
     pub fn validate(mut self) -> Result<HostConfig, ConfigError> {
         let mut config = HostConfig {
             source: self.source.clone(),
+            run_dirs: std::mem::take(&mut self.run_dirs),
+            run_env: std::mem::take(&mut self.run_env),
             ..HostConfig::default()
         };
         if let Some((key, value)) = self.production.take() {

@@ -507,6 +507,52 @@ fn run_gives_the_agent_only_the_directories_and_variables_it_names() {
         "from the guest"
     );
 
+    // The same from caracal.toml's [run] table.
+    std::fs::write(
+        dir.path().join("caracal.toml"),
+        "[run]\ndir = [\"data::/data\"]\nenv = [\"GREETING=hello\", \"CARACAL_TEST_FROM_HOST\"]\n",
+    )
+    .unwrap();
+    let out = caracal_host(
+        dir.path(),
+        &[
+            "run",
+            test_programs_artifacts::RAW_HTTP,
+            "--",
+            "files",
+            "/data",
+        ],
+        &vars,
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("RESULT env ok GREETING=hello"),
+        "{stdout}{}",
+        text(&out.stderr)
+    );
+    assert!(
+        stdout.contains("RESULT env ok CARACAL_TEST_FROM_HOST=inherited"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("RESULT read ok from the host"), "{stdout}");
+    assert!(stdout.contains("RESULT write err denied"), "{stdout}");
+    std::fs::write(
+        dir.path().join("caracal.toml"),
+        "[run]\ndir = [\"missing\"]\nenv = [\"UNSET_VAR_X\", \"=x\"]\nmounts = []\n",
+    )
+    .unwrap();
+    let out = caracal_host(dir.path(), &["run", test_programs_artifacts::RAW_HTTP], &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    for problem in [
+        "is not a directory",
+        "`UNSET_VAR_X` is not set",
+        "names no variable",
+        "run.mounts",
+    ] {
+        assert!(stderr.contains(problem), "{problem}: {stderr}");
+    }
+    std::fs::remove_file(dir.path().join("caracal.toml")).unwrap();
     let out = caracal_host(
         dir.path(),
         &[
