@@ -463,7 +463,7 @@ async fn an_in_flight_request_is_aborted_when_its_authority_is_suspended() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_bearer_carries_its_narrowed_authority_until_the_delegation_expires() {
-    use caracal_host::authority::{Clock as _, Grant, ManualClock, NarrowGrant, SpawnRequest};
+    use caracal_host::authority::{Grant, ManualClock, NarrowGrant, SpawnRequest};
     let upstream = Upstream::start().await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("caracal.toml"), tickets(&upstream)).unwrap();
