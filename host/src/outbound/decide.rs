@@ -2,7 +2,7 @@
 //! request.
 
 use super::coalesce::DenialCoalescer;
-use super::identity::{HeldSessions, identify};
+use super::identity::{Caller, HeldSessions, identify};
 use super::redact::CredentialForms;
 use super::route::{Credential, Gateway, Route};
 use crate::audit::{AuditDecision, Auditor};
@@ -286,7 +286,7 @@ impl Governor {
         let method = request.method.as_str();
 
         let Some(hit) = self.bindings.match_url(&url) else {
-            return self.decide_plain(caller.session, uri);
+            return self.decide_plain(caller, uri);
         };
         let resource_id = hit.resource_id.to_string();
         refuse_path_parameters(uri.path())?;
@@ -354,7 +354,7 @@ impl Governor {
     }
 
     /// A request to a URL bound to no resource: the allow-list decides.
-    fn decide_plain(&self, session: SessionId, uri: http::Uri) -> Result<Decision, Denial> {
+    fn decide_plain(&self, caller: Caller, uri: http::Uri) -> Result<Decision, Denial> {
         let scheme = uri.scheme_str().unwrap_or("https");
         let host = uri.host().unwrap_or_default();
         if !self.allowed.allows(scheme, host, uri.port_u16()) {
@@ -365,9 +365,11 @@ impl Governor {
         }
         Ok(Decision {
             uri,
-            session,
+            session: caller.session,
             resource_id: None,
-            route: Route::Plain,
+            route: Route::Plain {
+                own_authorization: caller.own_authorization,
+            },
         })
     }
 

@@ -1,5 +1,6 @@
 //! Who is calling: the session named by a host-minted bearer, or the
-//! store's root context when the request carries no `authorization`.
+//! store's root context when the request carries no `authorization` or the
+//! app's own (see [`identify`]).
 
 use super::Denial;
 use crate::token::TokenSigner;
@@ -37,13 +38,19 @@ impl HeldSessions {
 pub(crate) struct Caller {
     /// The session whose authority the request uses.
     pub(crate) session: SessionId,
+    /// The `authorization` is the app's own (a credential it keeps, e.g.
+    /// in a Spin variable), not the host's: a plain allow-listed request
+    /// passes it on; a resource route replaces it.
+    pub(crate) own_authorization: bool,
 }
 
 /// Identifies the caller. A request without `authorization` acts for the
-/// root context; anything but one valid, host-minted `Bearer` token for a
-/// session this component holds is refused, so a guest cannot pose as
-/// another session (even with a token it somehow obtained) or smuggle its
-/// own credential past the host.
+/// root context, and so does one whose `authorization` is the app's own
+/// business (anything that does not look host-minted: `Basic …`, an API
+/// key, another issuer's token). A bearer that looks host-minted (it names
+/// this host's key or issuer) must be one valid token for a session this
+/// component holds, else the request is refused: a guest cannot pose as
+/// another session, even with a token it somehow obtained, or forge one.
 pub(crate) fn identify(
     headers: &HeaderMap,
     root: &SessionId,
@@ -55,6 +62,7 @@ pub(crate) fn identify(
     let Some(value) = values.next() else {
         return Ok(Caller {
             session: root.clone(),
+            own_authorization: false,
         });
     };
     if values.next().is_some() {
@@ -65,8 +73,19 @@ pub(crate) fn identify(
     let token = value
         .to_str()
         .ok()
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| Denial::Identity("an authorization header the host did not mint".into()))?;
+        .and_then(|v| {
+            v.get(..7)
+                .filter(|s| s.eq_ignore_ascii_case("bearer "))
+                .map(|_| &v[7..])
+        })
+        .map(str::trim)
+        .filter(|token| looks_host_minted(token, signer));
+    let Some(token) = token else {
+        return Ok(Caller {
+            session: root.clone(),
+            own_authorization: true,
+        });
+    };
     let claims = signer
         .verify(token.trim(), now_secs)
         .map_err(|e| Denial::Identity(format!("bearer token refused: {e}")))?;
@@ -80,5 +99,27 @@ pub(crate) fn identify(
             "the bearer names session `{session}`, which this agent does not hold"
         )));
     }
-    Ok(Caller { session })
+    Ok(Caller {
+        session,
+        own_authorization: false,
+    })
+}
+
+/// Whether `token` claims to be this host's: its header names the host's
+/// key, or its payload the host's issuer.
+fn looks_host_minted(token: &str, signer: &TokenSigner) -> bool {
+    use base64::Engine as _;
+    if crate::token::token_key_id(token).is_some_and(|kid| kid == signer.key_id()) {
+        return true;
+    }
+    token
+        .split('.')
+        .nth(1)
+        .and_then(|payload| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .ok()
+        })
+        .and_then(|payload| serde_json::from_slice::<serde_json::Value>(&payload).ok())
+        .is_some_and(|claims| claims["iss"] == crate::token::ISSUER)
 }

@@ -14,7 +14,10 @@ pub const RESOURCE_HEADER: &str = "x-caracal-resource";
 #[non_exhaustive]
 pub enum Route {
     /// To a host on the allow-list, as it is, without the envelope.
-    Plain,
+    Plain {
+        /// The request's `authorization` is the app's own: sent on.
+        own_authorization: bool,
+    },
     /// Through the embedded gateway to the upstream, with the resource's
     /// credential in place of the envelope.
     Embedded {
@@ -45,22 +48,33 @@ impl Route {
     /// `plain`, `embedded-gateway` or `gateway`: how the audit names it.
     pub fn name(&self) -> &'static str {
         match self {
-            Route::Plain => "plain",
+            Route::Plain { .. } => "plain",
             Route::Embedded { .. } => "embedded-gateway",
             Route::Gateway { .. } => "gateway",
         }
     }
 
-    /// Rewrites the request for this route. Whatever the route, the guest's
-    /// own `authorization` and `caracal.*` baggage are removed first: only
-    /// the host decides what identity leaves the sandbox. On a credential
+    /// Rewrites the request for this route. The `caracal.*` baggage and any
+    /// host bearer are removed first: only the host decides what identity
+    /// leaves the sandbox. The app's own `authorization` stays on a plain
+    /// route; on a resource route the injected credential or the gateway's
+    /// envelope replaces it. On a credential
     /// route the host also decides the answer's encoding (`identity`: what
     /// it must mask, it must be able to read). Returns the credential's
     /// forms, so the response can be masked of them.
     pub(crate) fn apply(&self, request: &mut http::request::Parts) -> Option<Arc<CredentialForms>> {
+        let own = match self {
+            Route::Plain {
+                own_authorization: true,
+            } => request.headers.remove(http::header::AUTHORIZATION),
+            _ => None,
+        };
         strip_envelope(&mut request.headers);
+        if let Some(own) = own {
+            request.headers.insert(http::header::AUTHORIZATION, own);
+        }
         match self {
-            Route::Plain => None,
+            Route::Plain { .. } => None,
             Route::Embedded { credential } => {
                 let credential = credential.as_ref()?;
                 request

@@ -105,22 +105,72 @@ async fn the_embedded_gateway_injects_the_credential_the_guest_never_holds() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn forged_or_foreign_authorization_is_denied_before_anything_is_sent() {
+async fn a_forged_host_bearer_is_denied_before_anything_is_sent() {
+    use base64::Engine as _;
     let upstream = Upstream::start().await;
     let dir = tempfile::tempdir().unwrap();
     let host = host_with(dir.path(), &tickets(&upstream));
     let url = format!("{}/api/tickets", upstream.base());
-
-    for header in [
-        "authorization=Bearer eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2ln",
-        "authorization=Basic dXNlcjpwYXNz",
-        &format!("authorization={SECRET}"),
-    ] {
-        let run = raw(&host, &["GET", &url, header]).await;
-        let detail = run.step("send").refused("HTTP-request-denied").to_string();
-        assert!(detail.contains("HttpRequestDenied"), "{header}: {detail}");
+    let b64 = |json: String| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json);
+    let kid = host.signer().key_id().to_owned();
+    // Host-looking: this host's key id, or its issuer, with a bad signature.
+    let forged_kid = format!(
+        "{}.{}.c2ln",
+        b64(format!(r#"{{"alg":"EdDSA","kid":"{kid}"}}"#)),
+        b64(r#"{"sub":"x","sid":"x"}"#.to_owned())
+    );
+    let forged_iss = format!(
+        "{}.{}.c2ln",
+        b64(r#"{"alg":"EdDSA","kid":"other"}"#.to_owned()),
+        b64(format!(
+            r#"{{"iss":"{}","sid":"x"}}"#,
+            caracal_host::token::ISSUER
+        ))
+    );
+    for token in [forged_kid, forged_iss] {
+        for scheme in ["Bearer", "bearer"] {
+            let header = format!("authorization={scheme} {token}");
+            let run = raw(&host, &["GET", &url, &header]).await;
+            let detail = run.step("send").refused("HTTP-request-denied").to_string();
+            assert!(detail.contains("HttpRequestDenied"), "{header}: {detail}");
+        }
     }
     assert!(upstream.seen().is_empty(), "nothing reached the upstream");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_apps_own_authorization_goes_to_allowed_hosts_and_is_replaced_on_resource_routes() {
+    let upstream = Upstream::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "allowed_outbound_hosts = [\"{}\"]\n{}",
+        upstream.base(),
+        tickets(&upstream)
+    );
+    let host = host_with(dir.path(), &config);
+    // A plain allow-listed request: the app's own token is its business.
+    for own in [
+        "Bearer app-token-from-a-spin-variable",
+        "Basic dXNlcjpwYXNz",
+        "Bearer eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIn0.c2ln",
+    ] {
+        let url = format!("{}/elsewhere", upstream.base());
+        let run = raw(&host, &["GET", &url, &format!("authorization={own}")]).await;
+        assert_eq!(run.step("send").ok(), "200", "{run}");
+        assert_eq!(
+            upstream.seen().last().unwrap().headers["authorization"],
+            own
+        );
+    }
+    // On a resource route the injected credential replaces it.
+    let url = format!("{}/api/tickets", upstream.base());
+    let run = raw(&host, &["GET", &url, "authorization=Basic dXNlcjpwYXNz"]).await;
+    assert_eq!(run.step("send").ok(), "200", "{run}");
+    assert_eq!(
+        upstream.seen().last().unwrap().headers["authorization"],
+        SECRET
+    );
+    assert!(!run.stdout.contains("upstream-secret"), "{run}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
