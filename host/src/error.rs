@@ -76,6 +76,10 @@ pub enum HostError {
         /// Why.
         message: String,
     },
+    /// An `--env` given to the agent names no variable, or one the host
+    /// does not have.
+    #[error("--env: {0}")]
+    Env(String),
     /// The wasm engine could not be set up.
     #[error("cannot start the wasm engine: {0}")]
     Engine(String),
@@ -114,6 +118,7 @@ impl HostError {
                 | HostError::Link(_)
                 | HostError::WriteFile { .. }
                 | HostError::Dir { .. }
+                | HostError::Env(_)
                 | HostError::Audit(_)
                 | HostError::StateDir(_)
         )

@@ -46,4 +46,6 @@ pub use error::{HostCallError, HostError};
 pub use host::{SessionHandle, add_to_linker};
 pub use limits::{LimitExceeded, RunLimits};
 pub use run_state::RunState;
-pub use runner::{AgentHost, AgentHostBuilder, DirGrant, RunOptions, RunOutcome, RunStdin};
+pub use runner::{
+    AgentHost, AgentHostBuilder, DirGrant, RunOptions, RunOutcome, RunStdin, env_grant,
+};

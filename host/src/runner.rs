@@ -304,6 +304,22 @@ pub struct RunOptions {
     pub env: Vec<(String, String)>,
 }
 
+/// An environment variable given to an agent, as `wasmtime run --env`
+/// reads it: `NAME=VALUE`, or `NAME` for the host's value of NAME (looked up
+/// with `host_env`; unset is an error, so a typo is not a silent omission).
+pub fn env_grant(
+    spec: &str,
+    host_env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(String, String), String> {
+    match spec.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
+        None if !spec.is_empty() => host_env(spec)
+            .map(|value| (spec.to_owned(), value))
+            .ok_or_else(|| format!("environment variable `{spec}` is not set")),
+        _ => Err(format!("`{spec}` names no variable")),
+    }
+}
+
 /// A host directory given to an agent, as `wasmtime run --dir` does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirGrant {

@@ -65,6 +65,14 @@ impl RunCommand {
     }
 
     fn run(self) -> Result<i32, HostError> {
+        // Checked before anything is compiled or started.
+        let host_env = |name: &str| std::env::var(name).ok();
+        let env = self
+            .env
+            .iter()
+            .map(|spec| caracal_host::env_grant(spec, &host_env))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(HostError::Env)?;
         let mut config = HostConfig::load()?;
         if let Some(url) = self.store {
             config.store_url = Some(url);
@@ -123,14 +131,7 @@ impl RunCommand {
                         .map(|spec| DirGrant::parse(spec, false))
                         .chain(self.dir_rw.iter().map(|spec| DirGrant::parse(spec, true)))
                         .collect(),
-                    env: self
-                        .env
-                        .iter()
-                        .filter_map(|spec| match spec.split_once('=') {
-                            Some((name, value)) => Some((name.to_owned(), value.to_owned())),
-                            None => std::env::var(spec).ok().map(|value| (spec.clone(), value)),
-                        })
-                        .collect(),
+                    env,
                     ..RunOptions::default()
                 },
             ),

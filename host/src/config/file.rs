@@ -326,18 +326,9 @@ fn read_run(
             }
             "env" => {
                 for spec in items {
-                    match spec.split_once('=') {
-                        Some((name, value)) if !name.is_empty() => {
-                            raw.run_env.push((name.to_owned(), value.to_owned()));
-                        }
-                        None if !spec.is_empty() => match env(spec) {
-                            Some(value) => raw.run_env.push((spec.to_owned(), value)),
-                            None => raw.problem(
-                                key_path.clone(),
-                                format!("environment variable `{spec}` is not set"),
-                            ),
-                        },
-                        _ => raw.problem(key_path.clone(), format!("`{spec}` names no variable")),
+                    match crate::env_grant(spec, env) {
+                        Ok(var) => raw.run_env.push(var),
+                        Err(message) => raw.problem(key_path.clone(), message),
                     }
                 }
             }

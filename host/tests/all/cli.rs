@@ -446,66 +446,49 @@ fn run_gives_the_agent_only_the_directories_and_variables_it_names() {
         ("HOST_SECRET", "never"),
     ];
 
-    let out = caracal_host(
-        dir.path(),
-        &[
-            "run",
-            "--dir",
-            &data_arg,
-            "--env",
-            "GREETING=hi",
-            "--env",
-            "CARACAL_TEST_FROM_HOST",
-            test_programs_artifacts::RAW_HTTP,
-            "--",
-            "files",
-            "/data",
-        ],
-        &vars,
-    );
-    let stdout = text(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
-    assert!(stdout.contains("RESULT env ok GREETING=hi"), "{stdout}");
-    assert!(
-        stdout.contains("RESULT env ok CARACAL_TEST_FROM_HOST=inherited"),
-        "{stdout}"
-    );
-    assert_eq!(
-        stdout.matches("RESULT env ok").count(),
-        2,
-        "no other variable: {stdout}"
-    );
-    assert!(!stdout.contains("never"), "{stdout}");
-    assert!(stdout.contains("RESULT read ok from the host"), "{stdout}");
-    assert!(
-        stdout.contains("RESULT write err denied"),
-        "read only by default: {stdout}"
-    );
-    assert!(!data.join("written.txt").exists());
+    // `caracal-host run [flags] raw_http -- files /data`: its stdout.
+    let files = |flags: &[&str], vars: &[(&str, &str)]| {
+        let mut args = vec!["run"];
+        args.extend_from_slice(flags);
+        args.extend([test_programs_artifacts::RAW_HTTP, "--", "files", "/data"]);
+        let out = caracal_host(dir.path(), &args, vars);
+        let stdout = text(&out.stdout);
+        assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+        stdout
+    };
+    // Exactly the two variables, and the directory read only.
+    let sees_only_what_it_was_given = |stdout: &str, greeting: &str| {
+        assert!(
+            stdout.contains(&format!("RESULT env ok GREETING={greeting}")),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("RESULT env ok CARACAL_TEST_FROM_HOST=inherited"),
+            "{stdout}"
+        );
+        assert_eq!(
+            stdout.matches("RESULT env ok").count(),
+            2,
+            "no other variable: {stdout}"
+        );
+        assert!(!stdout.contains("never"), "{stdout}");
+        assert!(stdout.contains("RESULT read ok from the host"), "{stdout}");
+        assert!(
+            stdout.contains("RESULT write err denied"),
+            "read only by default: {stdout}"
+        );
+        assert!(!data.join("written.txt").exists());
+    };
 
-    let out = caracal_host(
-        dir.path(),
-        &[
-            "run",
-            "--dir-rw",
-            &data_arg,
-            test_programs_artifacts::RAW_HTTP,
-            "--",
-            "files",
-            "/data",
-        ],
-        &[],
-    );
-    let stdout = text(&out.stdout);
-    assert!(
-        stdout.contains("RESULT write ok written"),
-        "{stdout}{}",
-        text(&out.stderr)
-    );
-    assert_eq!(
-        std::fs::read_to_string(data.join("written.txt")).unwrap(),
-        "from the guest"
-    );
+    let flags = [
+        "--dir",
+        &data_arg,
+        "--env",
+        "GREETING=hi",
+        "--env",
+        "CARACAL_TEST_FROM_HOST",
+    ];
+    sees_only_what_it_was_given(&files(&flags, &vars), "hi");
 
     // The same from caracal.toml's [run] table.
     std::fs::write(
@@ -513,29 +496,7 @@ fn run_gives_the_agent_only_the_directories_and_variables_it_names() {
         "[run]\ndir = [\"data::/data\"]\nenv = [\"GREETING=hello\", \"CARACAL_TEST_FROM_HOST\"]\n",
     )
     .unwrap();
-    let out = caracal_host(
-        dir.path(),
-        &[
-            "run",
-            test_programs_artifacts::RAW_HTTP,
-            "--",
-            "files",
-            "/data",
-        ],
-        &vars,
-    );
-    let stdout = text(&out.stdout);
-    assert!(
-        stdout.contains("RESULT env ok GREETING=hello"),
-        "{stdout}{}",
-        text(&out.stderr)
-    );
-    assert!(
-        stdout.contains("RESULT env ok CARACAL_TEST_FROM_HOST=inherited"),
-        "{stdout}"
-    );
-    assert!(stdout.contains("RESULT read ok from the host"), "{stdout}");
-    assert!(stdout.contains("RESULT write err denied"), "{stdout}");
+    sees_only_what_it_was_given(&files(&[], &vars), "hello");
     std::fs::write(
         dir.path().join("caracal.toml"),
         "[run]\ndir = [\"missing\"]\nenv = [\"UNSET_VAR_X\", \"=x\"]\nmounts = []\n",
@@ -553,6 +514,28 @@ fn run_gives_the_agent_only_the_directories_and_variables_it_names() {
         assert!(stderr.contains(problem), "{problem}: {stderr}");
     }
     std::fs::remove_file(dir.path().join("caracal.toml")).unwrap();
+
+    let stdout = files(&["--dir-rw", &data_arg], &[]);
+    assert!(stdout.contains("RESULT write ok written"), "{stdout}");
+    assert_eq!(
+        std::fs::read_to_string(data.join("written.txt")).unwrap(),
+        "from the guest"
+    );
+
+    // An --env naming a variable the host does not have is a user error.
+    let out = caracal_host(
+        dir.path(),
+        &[
+            "run",
+            "--env",
+            "UNSET_VAR_X",
+            test_programs_artifacts::RAW_HTTP,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--env: environment variable `UNSET_VAR_X` is not set"));
+
     let out = caracal_host(
         dir.path(),
         &[
