@@ -58,6 +58,10 @@ pub struct HostConfig {
     /// (`max_sessions_per_root`, `CARACAL_MAX_SESSIONS_PER_ROOT`;
     /// 1..=1000000, default 2048).
     pub max_sessions_per_root: usize,
+    /// Keep outbound connections alive for reuse (`outbound_pool`,
+    /// `CARACAL_OUTBOUND_POOL`; default true). Off: a new connection per
+    /// request.
+    pub outbound_pool: bool,
     /// Resource limits for every agent run (none by default).
     pub limits: RunLimits,
     /// Directories every agent run gets (`[run] dir` / `dir_rw`, paths
@@ -209,6 +213,7 @@ impl Default for HostConfig {
             default_ttl_seconds: caracal_authority::DEFAULT_TTL_SECONDS,
             lease_seconds: DEFAULT_LEASE_SECONDS,
             max_sessions_per_root: caracal_authority::DEFAULT_MAX_SESSIONS_PER_ROOT,
+            outbound_pool: true,
             limits: RunLimits::default(),
             run_dirs: Vec::new(),
             run_env: Vec::new(),

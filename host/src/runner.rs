@@ -9,7 +9,7 @@ use crate::ctx::AgentCtx;
 use crate::error::{HostError, chain};
 use crate::limits::{LimitExceeded, RunLimits};
 use crate::liveness::{GuestActivity, LeaseKeeper, TICK_PERIOD, Ticker};
-use crate::outbound::{Governor, OutboundPolicy};
+use crate::outbound::{Connector, ConnectorOptions, Governor, OutboundPolicy, PoolPolicy, Resolve};
 use crate::run_state::RunState;
 use crate::state::{Follower, HostIdentity, Recovery, attach_store};
 use crate::token::TokenSigner;
@@ -83,6 +83,7 @@ pub struct AgentHostBuilder {
     identity: Option<HostIdentity>,
     state_dir: Option<PathBuf>,
     pooling: bool,
+    connector: ConnectorOptions,
 }
 
 impl AgentHostBuilder {
@@ -90,6 +91,26 @@ impl AgentHostBuilder {
     /// fresh instance per request costs a slot, not an mmap).
     pub fn pooling(mut self, pooling: bool) -> Self {
         self.pooling = pooling;
+        self
+    }
+
+    /// Resolves outbound host names with `resolver` instead of the system's
+    /// (tests; pinning names). Every address it returns is still checked.
+    pub fn resolver(mut self, resolver: Arc<dyn Resolve>) -> Self {
+        self.connector.resolver = Some(resolver);
+        self
+    }
+
+    /// Trusts these roots for outbound `https` instead of the webpki roots.
+    pub fn tls_roots(mut self, roots: Arc<rustls::RootCertStore>) -> Self {
+        self.connector.tls_roots = Some(roots);
+        self
+    }
+
+    /// Sets the outbound keep-alive pool's bounds (`outbound_pool` in the
+    /// configuration still switches it off).
+    pub fn outbound_pool(mut self, policy: PoolPolicy) -> Self {
+        self.connector.pool = policy;
         self
     }
 
@@ -253,8 +274,17 @@ impl AgentHostBuilder {
             (None, None) => TokenSigner::generate(),
         };
         let signer = Arc::new(signer);
-        let governor = Governor::new(&config, authority.clone(), signer.clone(), auditor.clone())
-            .map_err(|e| HostError::Engine(format!("outbound rules: {e}")))?;
+        let mut connector = self.connector;
+        connector.pool.enabled &= config.outbound_pool;
+        let connector = Arc::new(Connector::new(connector));
+        let governor = Governor::new(
+            &config,
+            authority.clone(),
+            signer.clone(),
+            auditor.clone(),
+            connector.clone(),
+        )
+        .map_err(|e| HostError::Engine(format!("outbound rules: {e}")))?;
         let routed_prefixes = governor.routed_prefixes(&config).into();
         Ok(AgentHost {
             engine,
@@ -412,6 +442,11 @@ impl AgentHost {
     /// What start-up recovery found in the store.
     pub fn recovery(&self) -> &Recovery {
         &self.recovery
+    }
+
+    /// The connector every allowed outbound request goes out through.
+    pub fn connector(&self) -> &Arc<Connector> {
+        self.governor.connector()
     }
 
     /// The outbound rules every agent's requests pass.

@@ -3,6 +3,7 @@
 use std::ops::Range;
 
 use crate::RuleError;
+use crate::address::{SpecialAddress, special_address};
 use crate::net::{Host, default_port, is_private, parse_host, split_authority, valid_name};
 
 /// An allow-list of outbound destinations in Spin's `allowed_outbound_hosts`
@@ -15,12 +16,12 @@ use crate::net::{Host, default_port, is_private, parse_host, split_authority, va
 /// - port: a number, `*` (any), or `start..end` (end exclusive, as Rust's
 ///   and Spin's ranges); without a port, the scheme's default (80 or 443).
 ///
-/// Loopback, private, link-local and unspecified destinations (`localhost`,
-/// `127.0.0.0/8`, `::1`, `10/8`, `172.16/12`, `192.168/16`, `169.254/16`,
-/// `0/8`, `fc00::/7`, `fe80::/10`, and IPv4-mapped forms of these) are
-/// allowed only by an entry naming that exact host; `*` and `*.domain` never
-/// reach them. Name resolution is the caller's business: a public name that
-/// resolves to a private address must be re-checked after resolution.
+/// Special-purpose destinations (`localhost` and every [`SpecialAddress`]:
+/// loopback, private, link-local, unique-local, CGNAT, NAT64, IPv4-mapped,
+/// multicast, metadata, …) are allowed only by an entry naming that exact
+/// host; `*` and `*.domain` never reach them. Name resolution is the
+/// caller's business: [`AllowedHosts::reach`] says whether the addresses a
+/// name resolves to must be public ([`Reach::Public`]).
 ///
 /// ```
 /// use caracal_outbound_rules::AllowedHosts;
@@ -34,6 +35,30 @@ use crate::net::{Host, default_port, is_private, parse_host, split_authority, va
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AllowedHosts {
     entries: Vec<Entry>,
+}
+
+/// Which addresses a request the allow-list admits may connect to, once
+/// its host name is resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reach {
+    /// Only public addresses: the request matched a wildcard entry (`*`,
+    /// `*.domain`), so a name that resolves to a special address (DNS
+    /// rebinding) is refused.
+    Public,
+    /// Any address: an entry (or the host's own configuration) names this
+    /// host exactly.
+    Named,
+}
+
+impl Reach {
+    /// `Ok` when `ip` may be connected to under this reach, else the class
+    /// that forbids it.
+    pub fn admits(self, ip: std::net::IpAddr) -> Result<(), SpecialAddress> {
+        match (self, special_address(ip)) {
+            (Reach::Public, Some(class)) => Err(class),
+            _ => Ok(()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,27 +110,45 @@ impl AllowedHosts {
     /// brackets; `port: None` means the scheme's default port. Malformed
     /// hosts are denied.
     pub fn allows(&self, scheme: &str, host: &str, port: Option<u16>) -> bool {
+        self.reach(scheme, host, port).is_some()
+    }
+
+    /// Like [`AllowedHosts::allows`], saying also which addresses the
+    /// request may connect to: [`Reach::Named`] when an entry names the host
+    /// exactly, [`Reach::Public`] when only wildcards admit it; `None` when
+    /// denied.
+    ///
+    /// ```
+    /// use caracal_outbound_rules::{AllowedHosts, Reach};
+    ///
+    /// let hosts = AllowedHosts::parse(&["https://*", "https://db.internal"]).unwrap();
+    /// assert_eq!(hosts.reach("https", "example.com", None), Some(Reach::Public));
+    /// assert_eq!(hosts.reach("https", "db.internal", None), Some(Reach::Named));
+    /// assert!(Reach::Public.admits("10.0.0.1".parse().unwrap()).is_err());
+    /// ```
+    pub fn reach(&self, scheme: &str, host: &str, port: Option<u16>) -> Option<Reach> {
         let scheme = scheme.to_ascii_lowercase();
-        let Some(scheme) = ["http", "https"].into_iter().find(|s| *s == scheme) else {
-            return false;
-        };
-        let Some(port) = port.or_else(|| default_port(scheme)) else {
-            return false;
-        };
+        let scheme = ["http", "https"].into_iter().find(|s| *s == scheme)?;
+        let port = port.or_else(|| default_port(scheme))?;
         let host = if host.contains(':') && !host.starts_with('[') {
             parse_host(&format!("[{host}]"))
         } else {
             parse_host(host)
-        };
-        let Some(host) = host else {
-            return false;
-        };
+        }?;
         let private = is_private(&host);
-        self.entries.iter().any(|entry| {
-            entry.scheme.is_none_or(|s| s == scheme)
+        let mut reach = None;
+        for entry in &self.entries {
+            if entry.scheme.is_none_or(|s| s == scheme)
                 && entry.port.matches(scheme, port)
                 && entry.host.matches(&host, private)
-        })
+            {
+                if matches!(entry.host, HostPattern::Exact(_)) {
+                    return Some(Reach::Named);
+                }
+                reach = Some(Reach::Public);
+            }
+        }
+        reach
     }
 
     /// Whether the list is empty, i.e. denies everything.

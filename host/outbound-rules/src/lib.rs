@@ -14,6 +14,7 @@
 
 #![deny(missing_docs)]
 
+mod address;
 mod bindings;
 mod error;
 mod hosts;
@@ -21,8 +22,9 @@ mod net;
 mod path;
 mod scopes;
 
+pub use address::{SpecialAddress, special_address};
 pub use bindings::{ResourceBindings, ResourceMatch};
 pub use error::RuleError;
-pub use hosts::AllowedHosts;
+pub use hosts::{AllowedHosts, Reach};
 pub use path::{PathRefusal, canonical_path, refuse_path_parameters};
 pub use scopes::ScopeRules;

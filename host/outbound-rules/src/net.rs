@@ -1,5 +1,6 @@
 //! Host classification shared by the allow-list and the resource bindings.
 
+use crate::address::special_address;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// A request or entry host, normalised.
@@ -50,27 +51,14 @@ pub(crate) fn valid_name(name: &str) -> bool {
     labels_ok && !numeric_tail
 }
 
-/// Whether a host is on a loopback, private, link-local or unspecified
-/// network, which no wildcard may reach.
+/// Whether a host is a special-purpose destination ([`special_address`]:
+/// loopback, private, link-local, CGNAT, NAT64, mapped, metadata, …) or a
+/// `localhost` name, which no wildcard may reach.
 pub(crate) fn is_private(host: &Host) -> bool {
     match host {
         Host::Name(name) => name == "localhost" || name.ends_with(".localhost"),
-        Host::Ip(IpAddr::V4(v4)) => private_v4(*v4),
-        Host::Ip(IpAddr::V6(v6)) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return private_v4(v4);
-            }
-            let first = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || (first & 0xfe00) == 0xfc00 // fc00::/7 unique local
-                || (first & 0xffc0) == 0xfe80 // fe80::/10 link local
-        }
+        Host::Ip(ip) => special_address(*ip).is_some(),
     }
-}
-
-fn private_v4(v4: Ipv4Addr) -> bool {
-    v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.octets()[0] == 0
 }
 
 /// The default port of `http` or `https`.

@@ -5,7 +5,8 @@ use super::{ConfigSource, ResourceBinding};
 use std::path::Path;
 
 /// Every variable this module reads, besides `CARACAL_CONFIG`.
-const VARIABLES: [&str; 14] = [
+const VARIABLES: [&str; 15] = [
+    "CARACAL_OUTBOUND_POOL",
     "CARACAL_AUDIT_FILE",
     "CARACAL_STORE_URL",
     "CARACAL_ALLOWED_OUTBOUND_HOSTS",
@@ -38,6 +39,7 @@ pub(crate) fn read(env: &dyn Fn(&str) -> Option<String>) -> RawConfig {
     raw.default_ttl_seconds = set("CARACAL_DEFAULT_TTL_SECONDS");
     raw.lease_seconds = set("CARACAL_LEASE_SECONDS");
     raw.max_sessions_per_root = set("CARACAL_MAX_SESSIONS_PER_ROOT");
+    raw.outbound_pool = set("CARACAL_OUTBOUND_POOL");
     if let Some(list) = env("CARACAL_ALLOWED_OUTBOUND_HOSTS") {
         raw.allowed_outbound_hosts = Some((
             "CARACAL_ALLOWED_OUTBOUND_HOSTS".into(),

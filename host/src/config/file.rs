@@ -45,6 +45,7 @@ pub(crate) fn read(
             "max_sessions_per_root" => {
                 raw.max_sessions_per_root = text().map(|v| (key.clone(), v));
             }
+            "outbound_pool" => raw.outbound_pool = text().map(|v| (key.clone(), v)),
             "max_memory_mb" => raw.max_memory_mb = text().map(|v| (key.clone(), v)),
             "max_wall_seconds" => raw.max_wall_seconds = text().map(|v| (key.clone(), v)),
             "env" => raw.production = text().map(|v| (key.clone(), v)),

@@ -15,6 +15,7 @@ pub(crate) struct RawConfig {
     pub default_ttl_seconds: Option<(String, String)>,
     pub lease_seconds: Option<(String, String)>,
     pub max_sessions_per_root: Option<(String, String)>,
+    pub outbound_pool: Option<(String, String)>,
     pub max_memory_mb: Option<(String, String)>,
     pub max_wall_seconds: Option<(String, String)>,
     pub resources: Vec<(String, ResourceBinding)>,
@@ -39,6 +40,7 @@ impl RawConfig {
             default_ttl_seconds: None,
             lease_seconds: None,
             max_sessions_per_root: None,
+            outbound_pool: None,
             max_memory_mb: None,
             max_wall_seconds: None,
             resources: Vec::new(),
@@ -116,6 +118,12 @@ impl RawConfig {
             match parse_in_range(&value, 1..=1_000_000) {
                 Ok(max) => config.max_sessions_per_root = max as usize,
                 Err(message) => self.problem(key, message),
+            }
+        }
+        if let Some((key, value)) = self.outbound_pool.take() {
+            match parse_bool(&value) {
+                Some(flag) => config.outbound_pool = flag,
+                None => self.problem(key, format!("expected true or false, got `{value}`")),
             }
         }
         if let Some((key, value)) = self.max_memory_mb.take() {

@@ -2,6 +2,7 @@
 //! request.
 
 use super::coalesce::DenialCoalescer;
+use super::connect::Connector;
 use super::identity::{Caller, HeldSessions, identify};
 use super::redact::CredentialForms;
 use super::route::{Credential, Gateway, Route};
@@ -14,7 +15,8 @@ use caracal_authority::{
     AuthorityError, Engine as Authority, Scopes, SessionId, SessionView, check_call,
 };
 use caracal_outbound_rules::{
-    AllowedHosts, PathRefusal, ResourceBindings, ScopeRules, canonical_path, refuse_path_parameters,
+    AllowedHosts, PathRefusal, Reach, ResourceBindings, ScopeRules, canonical_path,
+    refuse_path_parameters,
 };
 use caracal_policy::{Decision as PolicyDecision, Policy, PolicyInput};
 use std::collections::HashMap;
@@ -41,6 +43,10 @@ pub enum Denial {
     /// The path is ambiguous (see [`PathRefusal`]).
     #[error("path: {0}")]
     Path(#[from] PathRefusal),
+    /// The host name resolved to an address the request may not reach
+    /// (DNS rebinding; see [`Reach`]).
+    #[error("address: {0}")]
+    Address(String),
 }
 
 /// `uri` with its path in the one canonical form the host decides on and
@@ -76,6 +82,8 @@ pub struct Decision {
     pub resource_id: Option<String>,
     /// How the request travels.
     pub route: Route,
+    /// Which addresses the request may connect to.
+    pub reach: Reach,
 }
 
 /// One resource's rule table and credential.
@@ -100,6 +108,8 @@ pub struct Governor {
     denials: DenialCoalescer,
     /// Woken whenever the authority ends or suspends a session.
     lost: Arc<tokio::sync::Notify>,
+    /// How allowed requests reach their upstream (host-wide).
+    connector: Arc<Connector>,
 }
 
 impl Drop for Governor {
@@ -135,6 +145,7 @@ impl Governor {
         authority: Arc<Authority>,
         signer: Arc<TokenSigner>,
         auditor: Auditor,
+        connector: Arc<Connector>,
     ) -> Result<Governor, String> {
         let bindings = ResourceBindings::new(
             config
@@ -175,6 +186,7 @@ impl Governor {
             projections: Mutex::default(),
             denials: DenialCoalescer::default(),
             lost,
+            connector,
         })
     }
 
@@ -192,6 +204,31 @@ impl Governor {
             }
             lost.await;
         }
+    }
+
+    /// The connector allowed requests go out through.
+    pub fn connector(&self) -> &Arc<Connector> {
+        &self.connector
+    }
+
+    /// Records a request the rules allowed but the connector refused:
+    /// its name resolved to an address it may not reach.
+    pub(crate) fn audit_refused_address(
+        &self,
+        root: &SessionId,
+        method: &http::Method,
+        uri: &http::Uri,
+        denial: &Denial,
+    ) {
+        if !self.auditor.is_enabled() {
+            return;
+        }
+        let url = uri.to_string();
+        let event = self
+            .auditor
+            .event(EventKind::Outbound)
+            .request(method.as_str(), url.clone());
+        self.audit_denial(root, method.as_str(), url, event, denial);
     }
 
     /// The authority engine the rules read.
@@ -350,6 +387,8 @@ impl Governor {
             session: caller.session,
             resource_id: Some(resource_id),
             route,
+            // The operator named the upstream (or gateway) exactly.
+            reach: Reach::Named,
         })
     }
 
@@ -357,12 +396,12 @@ impl Governor {
     fn decide_plain(&self, caller: Caller, uri: http::Uri) -> Result<Decision, Denial> {
         let scheme = uri.scheme_str().unwrap_or("https");
         let host = uri.host().unwrap_or_default();
-        if !self.allowed.allows(scheme, host, uri.port_u16()) {
+        let Some(reach) = self.allowed.reach(scheme, host, uri.port_u16()) else {
             return Err(Denial::NotAllowed(format!(
                 "{scheme}://{host}{} is neither bound to a resource nor in allowed_outbound_hosts",
                 uri.port_u16().map(|p| format!(":{p}")).unwrap_or_default()
             )));
-        }
+        };
         Ok(Decision {
             uri,
             session: caller.session,
@@ -370,6 +409,7 @@ impl Governor {
             route: Route::Plain {
                 own_authorization: caller.own_authorization,
             },
+            reach,
         })
     }
 

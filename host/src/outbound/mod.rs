@@ -18,11 +18,17 @@
 //! A refusal reaches the guest as `HTTP-request-denied`; the host logs why.
 
 mod coalesce;
+mod connect;
 mod decide;
 mod identity;
 mod redact;
+mod revocable;
 mod route;
 
+pub use connect::{
+    Connector, ConnectorOptions, ConnectorStats, PoolPolicy, Resolution, Resolve, StaticResolver,
+    SystemResolver,
+};
 pub use decide::{Decision, Denial, Governor};
 pub use identity::HeldSessions;
 pub use route::Route;
@@ -30,6 +36,7 @@ pub use route::Route;
 use std::sync::Arc;
 
 use caracal_authority::SessionId;
+use connect::{Destination, PoolClass, SendError};
 use http_body_util::BodyExt as _;
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
@@ -89,31 +96,65 @@ impl WasiHttpHooks for OutboundPolicy {
             }
         };
         tracing::debug!(method = %parts.method, url = %parts.uri, route = ?decision.route, "outbound request allowed");
+        let destination = Destination {
+            reach: decision.reach,
+            class: match (&decision.route, &decision.resource_id) {
+                (Route::Gateway { .. }, _) => PoolClass::Gateway,
+                (Route::Embedded { .. }, Some(id)) => PoolClass::Resource(id.as_str().into()),
+                _ => PoolClass::Plain,
+            },
+        };
         let forms = decision.route.apply(&mut parts);
+        let (method, uri) = (parts.method.clone(), parts.uri.clone());
         let request = http::Request::from_parts(parts, body);
         let governor = self.governor.clone();
+        let root = self.root.clone();
         let session = decision.session;
         Box::new(async move {
-            let send = wasmtime_wasi_http::default_send_request(request, options);
+            let send = governor.connector().send(request, options, destination);
             // Revocation takes effect in flight: the request is dropped (and
-            // its connection closed) the moment the session is no longer live.
+            // its connection closed, never pooled) the moment the session is
+            // no longer live.
             let revoked = governor.until_not_live(&session);
-            let (mut response, io) = tokio::select! {
-                sent = send => sent?,
+            let sent = tokio::select! {
+                sent = send => sent,
                 error = revoked => {
                     tracing::warn!(%session, %error, "in-flight outbound request aborted: authority revoked");
                     return Err(Error::HttpRequestDenied);
                 }
             };
-            let response = match forms {
-                Some(forms) => {
-                    refuse_encoded(&response)?;
-                    forms.mask_headers(response.headers_mut());
-                    response.map(|body| redact::Redacted::new(body, forms).boxed_unsync())
+            let mut response = match sent {
+                Ok(response) => response,
+                Err(SendError::Http(error)) => return Err(error),
+                Err(SendError::Refused {
+                    host,
+                    address,
+                    class,
+                }) => {
+                    let denial = Denial::Address(format!(
+                        "`{host}` resolves to {address} ({class}), which only a host named exactly in allowed_outbound_hosts may reach"
+                    ));
+                    tracing::warn!(%method, url = %uri, reason = %denial, "outbound request refused");
+                    governor.audit_refused_address(&root, &method, &uri, &denial);
+                    return Err(Error::DestinationIpProhibited);
                 }
-                None => response.map(|body| body.boxed_unsync()),
             };
-            Ok((response, Box::new(io) as SendFuture))
+            if forms.is_some() {
+                refuse_encoded(&response)?;
+            }
+            if let Some(forms) = &forms {
+                forms.mask_headers(response.headers_mut());
+            }
+            let response = response.map(|body| {
+                let body = revocable::Revocable::new(body, governor.clone(), session);
+                match forms {
+                    Some(forms) => redact::Redacted::new(body, forms).boxed_unsync(),
+                    None => body.boxed_unsync(),
+                }
+            });
+            // The connection is driven by its own task; nothing to report here.
+            let io: SendFuture = Box::new(async { Ok(()) });
+            Ok((response, io))
         })
     }
 }

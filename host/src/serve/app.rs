@@ -162,6 +162,7 @@ fn load_component(
         host.authority().clone(),
         host.shared_signer().clone(),
         host.auditor().clone(),
+        host.connector().clone(),
     )
     .map_err(|e| fail(format!("allowed_outbound_hosts: {e}")))?;
     Ok(Served {

@@ -4,12 +4,14 @@
 mod cli;
 mod cli_state;
 mod config;
+mod connector;
 mod dot;
 mod durable;
 mod examples;
 mod guards;
 mod headers;
 mod hostile_upstream;
+mod keepalive;
 mod leases;
 mod limits;
 mod narrowing;

@@ -222,3 +222,73 @@ fn index_of(error: &RuleError) -> usize {
         other => panic!("unexpected error {other:?}"),
     }
 }
+
+#[test]
+fn reach_is_named_only_for_an_exact_entry() {
+    let hosts = AllowedHosts::parse(&[
+        "https://*",
+        "http://*.example.com:*",
+        "http://db.example.com:5000",
+        "http://[::1]:8080",
+    ])
+    .unwrap();
+    assert_eq!(
+        hosts.reach("https", "anything.net", None),
+        Some(Reach::Public)
+    );
+    assert_eq!(
+        hosts.reach("http", "a.example.com", Some(81)),
+        Some(Reach::Public)
+    );
+    // The exact entry wins over the wildcard that also matches.
+    assert_eq!(
+        hosts.reach("http", "db.example.com", Some(5000)),
+        Some(Reach::Named)
+    );
+    assert_eq!(
+        hosts.reach("http", "db.example.com", Some(5001)),
+        Some(Reach::Public)
+    );
+    assert_eq!(hosts.reach("http", "::1", Some(8080)), Some(Reach::Named));
+    assert_eq!(hosts.reach("http", "other.net", None), None);
+}
+
+#[test]
+fn wildcards_never_reach_the_new_special_classes_by_literal() {
+    let hosts = AllowedHosts::parse(&["*://*:*"]).unwrap();
+    for literal in [
+        "100.64.0.1",
+        "[64:ff9b::7f00:1]",
+        "[::ffff:8.8.8.8]",
+        "[::127.0.0.1]",
+        "224.0.0.1",
+        "255.255.255.255",
+        "169.254.169.254",
+        "[fd00:ec2::254]",
+        "[ff02::1]",
+    ] {
+        assert!(!hosts.allows("http", literal, Some(80)), "{literal}");
+    }
+    assert!(hosts.allows("http", "8.8.8.8", Some(80)));
+}
+
+#[test]
+fn public_reach_admits_only_public_addresses() {
+    for special in [
+        "127.0.0.1",
+        "10.0.0.1",
+        "::1",
+        "::ffff:127.0.0.1",
+        "fd00::1",
+        "100.64.0.1",
+    ] {
+        let ip = special.parse().unwrap();
+        assert!(Reach::Public.admits(ip).is_err(), "{special}");
+        assert!(Reach::Named.admits(ip).is_ok(), "{special}");
+    }
+    assert!(
+        Reach::Public
+            .admits("93.184.216.34".parse().unwrap())
+            .is_ok()
+    );
+}

@@ -14,6 +14,15 @@
 //! `raw_http files <DIR>` prints the environment it sees and whether it can
 //! read and write in DIR (see `files`).
 //!
+//! Before the headers, `--connect-timeout-ms N` and
+//! `--first-byte-timeout-ms N` set the request's `request-options`.
+//!
+//! `raw_http repeat <COUNT> <URL>` sends COUNT GETs of URL one after the
+//! other, reading each body to its end, and prints `RESULT repeat ok
+//! <answered>` and `RESULT latencies ok <ns>,<ns>,…` (each request, from
+//! `handle` to the body's end, on the guest's monotonic clock): the
+//! outbound benchmark's guest.
+//!
 //! `raw_http flood <COUNT> <URL>` sends COUNT GETs of URL and prints how
 //! many were refused (a denial flood).
 //!
@@ -42,7 +51,7 @@ mod bindings {
 
 use bindings::wasi::http::outgoing_handler;
 use bindings::wasi::http::types::{
-    Fields, IncomingBody, Method, OutgoingBody, OutgoingRequest, Scheme,
+    Fields, IncomingBody, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme,
 };
 use caracal_test_programs::{err, ok};
 
@@ -52,6 +61,7 @@ fn main() {
         Some("doors") => doors(&args[1]),
         Some("files") => files(&args[1]),
         Some("flood") => flood(args[1].parse().unwrap(), &args[2]),
+        Some("repeat") => repeat(args[1].parse().unwrap(), &args[2]),
         Some("hoard") => hoard(args[1].parse().unwrap(), args[2].parse().unwrap()),
         Some(_) if args.len() >= 2 => send(&args[0], &args[1], &args[2..]),
         _ => panic!("usage: raw_http <METHOD> <URL> [name=value ...] [--body TEXT] | doors <ADDR>"),
@@ -69,10 +79,16 @@ fn doors(addr: &str) {
 fn send(method: &str, url: &str, rest: &[String]) {
     let mut headers = Vec::new();
     let mut body = None;
+    let mut connect_ms = None;
+    let mut first_byte_ms = None;
     let mut items = rest.iter();
     while let Some(item) = items.next() {
         if item == "--body" {
             body = items.next().cloned();
+        } else if item == "--connect-timeout-ms" {
+            connect_ms = items.next().map(|ms| ms.parse::<u64>().expect("ms"));
+        } else if item == "--first-byte-timeout-ms" {
+            first_byte_ms = items.next().map(|ms| ms.parse::<u64>().expect("ms"));
         } else {
             let (name, value) = item.split_once('=').expect("name=value");
             headers.push((name.to_string(), value.as_bytes().to_vec()));
@@ -87,7 +103,18 @@ fn send(method: &str, url: &str, rest: &[String]) {
             stream.blocking_write_and_flush(chunk).expect("write body");
         }
     }
-    let pending = match outgoing_handler::handle(request, None) {
+    let options = (connect_ms.is_some() || first_byte_ms.is_some()).then(|| {
+        let options = RequestOptions::new();
+        let ns = |ms: u64| ms * 1_000_000;
+        options
+            .set_connect_timeout(connect_ms.map(ns))
+            .expect("connect timeout");
+        options
+            .set_first_byte_timeout(first_byte_ms.map(ns))
+            .expect("first-byte timeout");
+        options
+    });
+    let pending = match outgoing_handler::handle(request, options) {
         Ok(pending) => pending,
         Err(code) => return err("send", &error_name(&code), format!("{code:?}")),
     };
@@ -168,6 +195,33 @@ fn request_to(method: &str, url: &str, fields: Fields) -> OutgoingRequest {
         .set_path_with_query(Some(if path.is_empty() { "/" } else { path }))
         .expect("path");
     request
+}
+
+/// `count` sequential GETs of `url`, each body read to its end; prints how
+/// many were answered and each one's latency in nanoseconds.
+fn repeat(count: usize, url: &str) {
+    let mut answered = 0;
+    let mut latencies = Vec::with_capacity(count);
+    for _ in 0..count {
+        let started = std::time::Instant::now();
+        let request = request_to("GET", url, Fields::new());
+        let Ok(pending) = outgoing_handler::handle(request, None) else {
+            continue;
+        };
+        pending.subscribe().block();
+        let Some(Ok(Ok(response))) = pending.get() else {
+            continue;
+        };
+        let incoming = response.consume().expect("response body");
+        let stream = incoming.stream().expect("body stream");
+        while stream.blocking_read(64 * 1024).is_ok() {}
+        drop(stream);
+        drop(IncomingBody::finish(incoming));
+        latencies.push(started.elapsed().as_nanos().to_string());
+        answered += 1;
+    }
+    ok("repeat", answered);
+    ok("latencies", latencies.join(","));
 }
 
 /// A denial flood: `count` GETs of `url`, printing `RESULT flood ok

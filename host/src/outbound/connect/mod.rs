@@ -1,0 +1,304 @@
+//! [`Connector`]: how the host reaches an upstream once a request is
+//! allowed (DESIGN §5, step 5). It resolves the name itself, checks every
+//! address against the request's [`Reach`], connects to an address it
+//! checked (no second lookup), and keeps connections alive in a [`Pool`]
+//! keyed by what must not be shared. HTTP/1.1 over TCP, or TLS (rustls,
+//! webpki roots) for `https`; wasmtime-wasi-http's types and error codes.
+
+mod body;
+mod pool;
+mod resolve;
+mod tls;
+
+pub use pool::PoolPolicy;
+pub use resolve::{Resolution, Resolve, StaticResolver, SystemResolver};
+
+pub(crate) use body::ConnBody;
+pub(crate) use pool::PoolClass;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use caracal_outbound_rules::{Reach, SpecialAddress};
+use hyper::client::conn::http1;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+use wasmtime_wasi_http::{Error, RequestOptions, WasiBody};
+
+use pool::{AbortOnDrop, Conn, Pool, PoolKey};
+
+/// wasmtime-wasi-http's defaults, where the guest sets no timeout.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// How the host's [`Connector`] is set up.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectorOptions {
+    /// The resolver; the system's when `None`.
+    pub resolver: Option<Arc<dyn Resolve>>,
+    /// Keep-alive pooling.
+    pub pool: PoolPolicy,
+    /// Trust anchors for `https`; the webpki roots when `None`.
+    pub tls_roots: Option<Arc<rustls::RootCertStore>>,
+}
+
+/// Where an allowed request may connect to and which connections it may
+/// share.
+#[derive(Debug, Clone)]
+pub(crate) struct Destination {
+    pub(crate) reach: Reach,
+    pub(crate) class: PoolClass,
+}
+
+/// Why the connector did not send a request.
+#[derive(Debug)]
+pub(crate) enum SendError {
+    /// The name resolved to an address the request may not reach.
+    Refused {
+        host: String,
+        address: IpAddr,
+        class: SpecialAddress,
+    },
+    /// Resolution, connection or exchange failed.
+    Http(Error),
+}
+
+impl From<Error> for SendError {
+    fn from(error: Error) -> SendError {
+        SendError::Http(error)
+    }
+}
+
+/// Counters of one connector, for tests and benchmarks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConnectorStats {
+    /// Connections opened since the host started.
+    pub connections_opened: u64,
+    /// Requests sent on a connection taken from the pool.
+    pub reused: u64,
+    /// Idle connections in the pool now.
+    pub idle: usize,
+}
+
+/// The host-wide outbound connector.
+#[derive(Debug)]
+pub struct Connector {
+    resolver: Arc<dyn Resolve>,
+    tls: Arc<rustls::ClientConfig>,
+    pool: Option<Arc<Pool>>,
+    opened: AtomicU64,
+    reused: AtomicU64,
+}
+
+impl Connector {
+    /// A connector set up as `options` say.
+    pub fn new(options: ConnectorOptions) -> Connector {
+        Connector {
+            resolver: options.resolver.unwrap_or_else(|| Arc::new(SystemResolver)),
+            tls: tls::client_config(options.tls_roots),
+            pool: options
+                .pool
+                .enabled
+                .then(|| Arc::new(Pool::new(options.pool))),
+            opened: AtomicU64::new(0),
+            reused: AtomicU64::new(0),
+        }
+    }
+
+    /// What the connector has done so far.
+    pub fn stats(&self) -> ConnectorStats {
+        ConnectorStats {
+            connections_opened: self.opened.load(Ordering::Relaxed),
+            reused: self.reused.load(Ordering::Relaxed),
+            idle: self.pool.as_ref().map_or(0, |pool| pool.idle_count()),
+        }
+    }
+
+    /// Sends `request` to `destination`: resolve, check every address,
+    /// connect (or reuse a pooled connection), send, and return the
+    /// response head; the body keeps the connection until it ends.
+    pub(crate) async fn send(
+        &self,
+        mut request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+        destination: Destination,
+    ) -> Result<http::Response<ConnBody>, SendError> {
+        let options = options.unwrap_or_default();
+        let connect_timeout = options.connect_timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let first_byte_timeout = options.first_byte_timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let between_bytes = options
+            .between_bytes_timeout
+            .unwrap_or(DEFAULT_TIMEOUT)
+            .max(Duration::from_nanos(1));
+
+        let uri = request.uri();
+        let https = match uri.scheme_str() {
+            Some(scheme) if scheme.eq_ignore_ascii_case("https") => true,
+            Some(scheme) if scheme.eq_ignore_ascii_case("http") => false,
+            _ => return Err(Error::HttpRequestUriInvalid.into()),
+        };
+        let host = uri.host().ok_or(Error::HttpRequestUriInvalid)?;
+        let host = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host)
+            .to_owned();
+        let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+        let addresses = self.addresses(&host, connect_timeout).await?;
+        for &address in &addresses {
+            if let Err(class) = destination.reach.admits(address) {
+                return Err(SendError::Refused {
+                    host,
+                    address,
+                    class,
+                });
+            }
+        }
+        let tls_name: Option<Arc<str>> = https.then(|| host.as_str().into());
+        let keys: Vec<PoolKey> = addresses
+            .iter()
+            .map(|&ip| PoolKey {
+                tls_name: tls_name.clone(),
+                address: SocketAddr::new(ip, port),
+                class: destination.class.clone(),
+            })
+            .collect();
+
+        // The request line carries the path only (no proxy addressing).
+        let path = uri.path_and_query().map_or("/", |pq| pq.as_str());
+        *request.uri_mut() = http::Uri::try_from(path).map_err(|_| Error::HttpRequestUriInvalid)?;
+
+        let mut request = request;
+        if let Some(pool) = &self.pool {
+            let pooled = keys.iter().find_map(|key| pool.checkout(key));
+            if let Some(mut conn) = pooled {
+                self.reused.fetch_add(1, Ordering::Relaxed);
+                match exchange(&mut conn, request, first_byte_timeout).await {
+                    Ok(response) => {
+                        return Ok(finish(response, conn, between_bytes, Some(pool)));
+                    }
+                    // The idle connection had gone: try a fresh one.
+                    Err(Retry::Unsent(unsent)) => request = unsent,
+                    Err(Retry::Failed(error)) => return Err(error.into()),
+                }
+            }
+        }
+        let mut conn = self.connect(&keys, &host, https, connect_timeout).await?;
+        match exchange(&mut conn, request, first_byte_timeout).await {
+            Ok(response) => Ok(finish(response, conn, between_bytes, self.pool.as_ref())),
+            Err(Retry::Unsent(_)) => Err(Error::ConnectionTerminated.into()),
+            Err(Retry::Failed(error)) => Err(error.into()),
+        }
+    }
+
+    /// `host`'s addresses: the literal itself, or what the resolver says.
+    async fn addresses(&self, host: &str, timeout: Duration) -> Result<Vec<IpAddr>, Error> {
+        if let Ok(ip) = host.parse::<IpAddr>() {
+            return Ok(vec![ip]);
+        }
+        let resolved = tokio::time::timeout(timeout, self.resolver.resolve(host))
+            .await
+            .map_err(|_| Error::DnsTimeout)?;
+        match resolved {
+            Ok(addresses) if !addresses.is_empty() => Ok(addresses),
+            Ok(_) | Err(_) => Err(Error::DnsError {
+                rcode: Some("address not available".to_string()),
+                info_code: None,
+            }),
+        }
+    }
+
+    /// A new connection to the first of `keys`' addresses that answers.
+    async fn connect(
+        &self,
+        keys: &[PoolKey],
+        host: &str,
+        https: bool,
+        timeout: Duration,
+    ) -> Result<Conn, Error> {
+        let mut last = Error::ConnectionRefused;
+        for key in keys {
+            match tokio::time::timeout(timeout, self.open(key, host, https)).await {
+                Ok(Ok(conn)) => {
+                    self.opened.fetch_add(1, Ordering::Relaxed);
+                    return Ok(conn);
+                }
+                Ok(Err(error)) => last = error,
+                Err(_) => last = Error::ConnectionTimeout,
+            }
+        }
+        Err(last)
+    }
+
+    async fn open(&self, key: &PoolKey, host: &str, https: bool) -> Result<Conn, Error> {
+        let tcp = TcpStream::connect(key.address)
+            .await
+            .map_err(Error::Connect)?;
+        let _ = tcp.set_nodelay(true);
+        if https {
+            let tls = tls::connect(&self.tls, host, tcp).await?;
+            handshake(TokioIo::new(tls), key.clone()).await
+        } else {
+            handshake(TokioIo::new(tcp), key.clone()).await
+        }
+    }
+}
+
+/// The response, its body holding `conn` until it ends (then back to
+/// `pool`, if pooling, else closed).
+fn finish(
+    response: http::Response<hyper::body::Incoming>,
+    conn: Conn,
+    between_bytes: Duration,
+    pool: Option<&Arc<Pool>>,
+) -> http::Response<ConnBody> {
+    let pool = pool.cloned();
+    response.map(|incoming| ConnBody::new(incoming, between_bytes, conn, pool))
+}
+
+async fn handshake<T>(io: TokioIo<T>, key: PoolKey) -> Result<Conn, Error>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
+    let (sender, connection) = http1::Builder::new().handshake(io).await?;
+    let driver = tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            tracing::debug!(%error, "outbound connection ended");
+        }
+    });
+    Ok(Conn {
+        sender,
+        _driver: AbortOnDrop(driver),
+        key,
+    })
+}
+
+/// A failed exchange: the request back when it was never sent (so it may
+/// go on another connection), else the error.
+enum Retry {
+    Unsent(http::Request<WasiBody>),
+    Failed(Error),
+}
+
+async fn exchange(
+    conn: &mut Conn,
+    request: http::Request<WasiBody>,
+    first_byte_timeout: Duration,
+) -> Result<http::Response<hyper::body::Incoming>, Retry> {
+    if conn.sender.ready().await.is_err() {
+        return Err(Retry::Unsent(request));
+    }
+    let sent = tokio::time::timeout(first_byte_timeout, conn.sender.try_send_request(request));
+    match sent.await {
+        Err(_) => Err(Retry::Failed(Error::ConnectionReadTimeout)),
+        Ok(Ok(response)) => Ok(response),
+        Ok(Err(mut error)) => match error.take_message() {
+            Some(request) => Err(Retry::Unsent(request)),
+            None => Err(Retry::Failed(Error::from(error.into_error()))),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;
