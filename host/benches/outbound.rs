@@ -13,7 +13,11 @@
 //! monotonic clock), then the targets as ratios.
 //!
 //! Run with `cargo bench -p caracal-host --bench outbound`
-//! (`OUTBOUND_BENCH_ROUNDS`, default 5, sets the samples per case).
+//! (`OUTBOUND_BENCH_ROUNDS`, default 5, sets the samples per case;
+//! `OUTBOUND_BENCH_ONLY='b plain;c governed allow-listed, new'` runs only the cases
+//! whose names contain one of the `;`-separated texts, sequentially, for
+//! profiling, `OUTBOUND_BENCH_REQUESTS` requests each; the targets are then
+//! not judged).
 
 use bytes::Bytes;
 use caracal_host::outbound::PoolPolicy;
@@ -95,6 +99,27 @@ fn main() -> Result<(), Error> {
             },
         ),
     ];
+    let only: Vec<String> = std::env::var("OUTBOUND_BENCH_ONLY")
+        .map(|v| v.split(';').map(|w| w.trim().to_string()).collect())
+        .unwrap_or_default();
+    let cases: Vec<(&str, Case)> = cases
+        .into_iter()
+        .filter(|(name, _)| only.is_empty() || only.iter().any(|w| name.contains(w.as_str())))
+        .collect();
+    let profiled: Vec<(&str, usize, usize)>;
+    let modes: &[(&str, usize, usize)] = if only.is_empty() {
+        &[
+            ("sequential", 1, SEQUENTIAL),
+            ("16 agents", AGENTS, PER_AGENT),
+        ]
+    } else {
+        let requests = std::env::var("OUTBOUND_BENCH_REQUESTS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(SEQUENTIAL);
+        profiled = vec![("sequential", 1, requests)];
+        &profiled
+    };
     let bench = Bench {
         runtime: &runtime,
         plain,
@@ -102,10 +127,7 @@ fn main() -> Result<(), Error> {
         governed_new,
         open_url,
     };
-    for (mode, agents, per_agent) in [
-        ("sequential", 1, SEQUENTIAL),
-        ("16 agents", AGENTS, PER_AGENT),
-    ] {
+    for &(mode, agents, per_agent) in modes {
         eprintln!("warming up ({mode})…");
         for (_, case) in &cases {
             bench.sample(case, agents, per_agent.min(200))?;
@@ -130,7 +152,7 @@ fn main() -> Result<(), Error> {
             );
         }
         let [_, _, plain, c_new, c_pool, d_new, d_pool] = &summaries[..] else {
-            unreachable!("seven cases")
+            continue;
         };
         println!();
         target(
@@ -368,7 +390,12 @@ impl WasiHttpView for PlainState {
 
 impl Plain {
     fn new() -> Result<Plain, Error> {
-        let engine = Engine::new(&wasmtime::Config::new())?;
+        let mut config = wasmtime::Config::new();
+        if std::env::var_os("PLAIN_LIKE_HOST").is_some() {
+            config.epoch_interruption(true);
+            config.wasm_component_model_async(true);
+        }
+        let engine = Engine::new(&config)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
@@ -385,6 +412,7 @@ impl Plain {
         let wasi = WasiCtx::builder()
             .args(&["raw_http", "repeat", &count.to_string(), url])
             .stdout(stdout.clone())
+            .inherit_stderr()
             .build();
         let state = PlainState {
             wasi,
@@ -392,6 +420,7 @@ impl Plain {
             table: ResourceTable::new(),
         };
         let mut store = Store::new(&self.engine, state);
+        store.set_epoch_deadline(u64::MAX / 2);
         let command = Command::instantiate_async(&mut store, &self.component, &self.linker).await?;
         let _ = command.wasi_cli_run().call_run(&mut store).await?;
         latencies(&String::from_utf8_lossy(&stdout.contents()))

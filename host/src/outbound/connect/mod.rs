@@ -19,6 +19,7 @@ pub(crate) use pool::PoolClass;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::Poll;
 use std::time::Duration;
 
 use caracal_outbound_rules::{Reach, SpecialAddress};
@@ -27,7 +28,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody};
 
-use pool::{AbortOnDrop, Conn, Pool, PoolKey};
+use pool::{Conn, Driver, Pool, PoolKey};
 
 /// wasmtime-wasi-http's defaults, where the guest sets no timeout.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
@@ -262,14 +263,9 @@ where
     T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
 {
     let (sender, connection) = http1::Builder::new().handshake(io).await?;
-    let driver = tokio::spawn(async move {
-        if let Err(error) = connection.await {
-            tracing::debug!(%error, "outbound connection ended");
-        }
-    });
     Ok(Conn {
         sender,
-        _driver: AbortOnDrop(driver),
+        driver: Driver::inline(Box::pin(connection)),
         key,
     })
 }
@@ -281,22 +277,54 @@ enum Retry {
     Failed(Error),
 }
 
+/// Sends `request` on `conn` and waits for the response head, driving a
+/// new connection's I/O inline meanwhile; the driver then moves to a task
+/// of its own, for the body and for reuse.
 async fn exchange(
     conn: &mut Conn,
     request: http::Request<WasiBody>,
     first_byte_timeout: Duration,
 ) -> Result<http::Response<hyper::body::Incoming>, Retry> {
-    if conn.sender.ready().await.is_err() {
-        return Err(Retry::Unsent(request));
-    }
-    let sent = tokio::time::timeout(first_byte_timeout, conn.sender.try_send_request(request));
-    match sent.await {
-        Err(_) => Err(Retry::Failed(Error::ConnectionReadTimeout)),
-        Ok(Ok(response)) => Ok(response),
-        Ok(Err(mut error)) => match error.take_message() {
-            Some(request) => Err(Retry::Unsent(request)),
-            None => Err(Retry::Failed(Error::from(error.into_error()))),
-        },
+    let Conn { sender, driver, .. } = conn;
+    let sent = async {
+        if sender.ready().await.is_err() {
+            return Err(Retry::Unsent(request));
+        }
+        match sender.try_send_request(request).await {
+            Ok(response) => Ok(response),
+            Err(mut error) => match error.take_message() {
+                Some(request) => Err(Retry::Unsent(request)),
+                None => Err(Retry::Failed(Error::from(error.into_error()))),
+            },
+        }
+    };
+    let mut sent = std::pin::pin!(tokio::time::timeout(first_byte_timeout, sent));
+    let outcome = std::future::poll_fn(|cx| {
+        if let Poll::Ready(outcome) = sent.as_mut().poll(cx) {
+            return Poll::Ready(outcome);
+        }
+        let Some(connection) = driver.inline.as_mut() else {
+            return Poll::Pending;
+        };
+        let Poll::Ready(ended) = connection.as_mut().poll(cx) else {
+            return Poll::Pending;
+        };
+        driver.inline = None;
+        match ended {
+            // The upstream closed after answering (`connection: close`):
+            // the answer is in; anything else ended too early.
+            Ok(()) => match sent.as_mut().poll(cx) {
+                Poll::Ready(outcome) => Poll::Ready(outcome),
+                Poll::Pending => Poll::Ready(Ok(Err(Retry::Failed(Error::ConnectionTerminated)))),
+            },
+            Err(error) => Poll::Ready(Ok(Err(Retry::Failed(Error::from(error))))),
+        }
+    })
+    .await;
+    driver.spawn();
+    match outcome {
+        Err(_elapsed) => Err(Retry::Failed(Error::ConnectionReadTimeout)),
+        Ok(result) => result,
     }
 }
 

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
@@ -70,23 +71,64 @@ pub(crate) struct PoolKey {
     pub(crate) class: PoolClass,
 }
 
-/// One open HTTP/1.1 connection: the request sender and the task driving
-/// its I/O, which is aborted (closing the socket) when this is dropped.
+/// One open HTTP/1.1 connection: the request sender and what drives its
+/// I/O. Dropping it closes the socket.
 #[derive(Debug)]
 pub(crate) struct Conn {
     pub(crate) sender: hyper::client::conn::http1::SendRequest<WasiBody>,
-    /// Held to be dropped: aborting the driver closes the socket.
-    pub(crate) _driver: AbortOnDrop,
+    pub(crate) driver: Driver,
     pub(crate) key: PoolKey,
 }
 
-/// A task aborted when its handle is dropped.
-#[derive(Debug)]
-pub(crate) struct AbortOnDrop(pub(crate) JoinHandle<()>);
+/// A connection's I/O future (hyper's `Connection`).
+pub(crate) type ConnectionFuture = Pin<Box<dyn Future<Output = hyper::Result<()>> + Send>>;
 
-impl Drop for AbortOnDrop {
+/// Who drives a connection's I/O: the request itself until its response
+/// head arrives (no task hop on the way), then a task of its own, which
+/// outlives the exchange so the connection can be pooled.
+pub(crate) struct Driver {
+    /// Not yet spawned: polled by the exchange.
+    pub(crate) inline: Option<ConnectionFuture>,
+    /// Running on its own task, aborted when the connection is dropped.
+    task: Option<JoinHandle<()>>,
+}
+
+impl Driver {
+    /// A driver the exchange polls until the response head.
+    pub(crate) fn inline(connection: ConnectionFuture) -> Driver {
+        Driver {
+            inline: Some(connection),
+            task: None,
+        }
+    }
+
+    /// Moves an inline driver to a task of its own.
+    pub(crate) fn spawn(&mut self) {
+        if let Some(connection) = self.inline.take() {
+            self.task = Some(tokio::spawn(async move {
+                if let Err(error) = connection.await {
+                    tracing::debug!(%error, "outbound connection ended");
+                }
+            }));
+        }
+    }
+}
+
+impl Drop for Driver {
     fn drop(&mut self) {
-        self.0.abort();
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
+impl std::fmt::Debug for Driver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.inline.is_some() {
+            "Driver::Inline"
+        } else {
+            "Driver::Spawned"
+        })
     }
 }
 
