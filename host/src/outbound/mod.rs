@@ -123,8 +123,8 @@ impl WasiHttpHooks for OutboundPolicy {
                     return Err(Error::HttpRequestDenied);
                 }
             };
-            let mut response = match sent {
-                Ok(response) => response,
+            let (mut response, driver) = match sent {
+                Ok(sent) => sent,
                 Err(SendError::Http(error)) => return Err(error),
                 Err(SendError::Refused {
                     host,
@@ -152,8 +152,20 @@ impl WasiHttpHooks for OutboundPolicy {
                     None => body.boxed_unsync(),
                 }
             });
-            // The connection is driven by its own task; nothing to report here.
-            let io: SendFuture = Box::new(async { Ok(()) });
+            // An unpooled connection is driven as this exchange's I/O; a
+            // pooled one has a task of its own.
+            let io: SendFuture = match driver {
+                Some(driver) => Box::new(async move {
+                    driver.await.map_err(|error| {
+                        if error.is_timeout() {
+                            Error::HttpResponseTimeout
+                        } else {
+                            Error::from(error)
+                        }
+                    })
+                }),
+                None => Box::new(async { Ok(()) }),
+            };
             Ok((response, io))
         })
     }

@@ -24,8 +24,8 @@ use std::time::Duration;
 
 use caracal_outbound_rules::{Reach, SpecialAddress};
 use hyper::client::conn::http1;
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
+use wasmtime_wasi_http::io::TokioIo;
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody};
 
 use pool::{Conn, Driver, Pool, PoolKey};
@@ -124,7 +124,7 @@ impl Connector {
         mut request: http::Request<WasiBody>,
         options: Option<RequestOptions>,
         destination: Destination,
-    ) -> Result<http::Response<ConnBody>, SendError> {
+    ) -> Result<Sent, SendError> {
         let options = options.unwrap_or_default();
         let connect_timeout = options.connect_timeout.unwrap_or(DEFAULT_TIMEOUT);
         let first_byte_timeout = options.first_byte_timeout.unwrap_or(DEFAULT_TIMEOUT);
@@ -236,6 +236,8 @@ impl Connector {
         let tcp = TcpStream::connect(key.address)
             .await
             .map_err(Error::Connect)?;
+        // Small writes (a request head, then its body) go out at once,
+        // not held for an ACK (Nagle) on a kept-alive connection.
         let _ = tcp.set_nodelay(true);
         if https {
             let tls = tls::connect(&self.tls, host, tcp).await?;
@@ -247,16 +249,31 @@ impl Connector {
 }
 
 /// The response, its body holding `conn` until it ends (then back to
-/// `pool`, if pooling, else closed).
+/// `pool`, if pooling, else closed), and the connection's driver when the
+/// caller is to run it: a connection that will not be pooled is driven as
+/// the exchange's own I/O future (as plain wasmtime-wasi-http does), a
+/// pooled one on a task of its own that outlives the exchange.
 fn finish(
     response: http::Response<hyper::body::Incoming>,
-    conn: Conn,
+    mut conn: Conn,
     between_bytes: Duration,
     pool: Option<&Arc<Pool>>,
-) -> http::Response<ConnBody> {
+) -> Sent {
+    let io = match pool {
+        Some(_) => {
+            conn.driver.spawn();
+            None
+        }
+        None => conn.driver.inline.take(),
+    };
     let pool = pool.cloned();
-    response.map(|incoming| ConnBody::new(incoming, between_bytes, conn, pool))
+    let response = response.map(|incoming| ConnBody::new(incoming, between_bytes, conn, pool));
+    (response, io)
 }
+
+/// A response and, for an unpooled connection, the I/O future that drives
+/// it (the caller runs it until the exchange ends).
+pub(crate) type Sent = (http::Response<ConnBody>, Option<pool::ConnectionFuture>);
 
 async fn handshake<T>(io: TokioIo<T>, key: PoolKey) -> Result<Conn, Error>
 where
@@ -278,16 +295,18 @@ enum Retry {
 }
 
 /// Sends `request` on `conn` and waits for the response head, driving a
-/// new connection's I/O inline meanwhile; the driver then moves to a task
-/// of its own, for the body and for reuse.
+/// new connection's I/O inline meanwhile (no task hop on the way).
 async fn exchange(
     conn: &mut Conn,
     request: http::Request<WasiBody>,
     first_byte_timeout: Duration,
 ) -> Result<http::Response<hyper::body::Incoming>, Retry> {
     let Conn { sender, driver, .. } = conn;
+    // A fresh connection takes its first request before its driver has run
+    // (hyper buffers one); waiting for it to say so would cost a wake-up.
+    let fresh = driver.inline.is_some();
     let sent = async {
-        if sender.ready().await.is_err() {
+        if !fresh && sender.ready().await.is_err() {
             return Err(Retry::Unsent(request));
         }
         match sender.try_send_request(request).await {
@@ -321,7 +340,6 @@ async fn exchange(
         }
     })
     .await;
-    driver.spawn();
     match outcome {
         Err(_elapsed) => Err(Retry::Failed(Error::ConnectionReadTimeout)),
         Ok(result) => result,

@@ -42,7 +42,12 @@ fn plain() -> Destination {
 
 async fn fetch(connector: &Connector, addr: SocketAddr) -> http::Response<ConnBody> {
     match connector.send(get(addr), None, plain()).await {
-        Ok(response) => response,
+        Ok((response, driver)) => {
+            if let Some(driver) = driver {
+                tokio::spawn(driver);
+            }
+            response
+        }
         Err(error) => panic!("{error:?}"),
     }
 }
