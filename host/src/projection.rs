@@ -1,8 +1,9 @@
 //! Projecting a context into outbound HTTP headers (DESIGN §4).
 //!
 //! Everything that does not change over a session's life (baggage, token
-//! claims) is computed once per handle; a `headers()` call only draws a new
-//! span id and formats `traceparent`. The token is minted on first use and
+//! claims) is computed once per handle, on its first `headers()` call
+//! ([`DeferredProjection`]); a `headers()` call only draws a new span id and
+//! formats `traceparent`. The token is minted on first use and
 //! again only when it nears expiry, never per call.
 
 use crate::token::{ISSUER, TOKEN_TTL_SECONDS, TokenClaims, TokenSigner};
@@ -119,6 +120,41 @@ impl Projection {
             self.bearer = Some(format!("Bearer {}", signer.mint(&self.claims)));
         }
         self.bearer.as_deref().unwrap_or_default()
+    }
+}
+
+/// A session handle's projection, made on the handle's first `headers()`
+/// call from the view it was spawned with: most handles never project (a
+/// task spawned, given work and closed), so a spawn pays nothing for
+/// baggage and claims it may never send.
+#[derive(Debug)]
+pub(crate) enum DeferredProjection {
+    /// Not projected yet: the session as it was when the handle was made.
+    Pending(SessionView),
+    /// Projected.
+    Ready(Projection),
+}
+
+impl DeferredProjection {
+    /// A projection of `view`, made when first needed.
+    pub fn new(view: SessionView) -> DeferredProjection {
+        DeferredProjection::Pending(view)
+    }
+
+    /// [`Projection::headers`], projecting the view first if need be.
+    pub fn headers(
+        &mut self,
+        signer: &TokenSigner,
+        now_ms: u64,
+        span_id: [u8; 8],
+    ) -> Vec<(String, String)> {
+        if let DeferredProjection::Pending(view) = self {
+            *self = DeferredProjection::Ready(Projection::new(view));
+        }
+        let DeferredProjection::Ready(projection) = self else {
+            unreachable!("projected above")
+        };
+        projection.headers(signer, now_ms, span_id)
     }
 }
 

@@ -8,12 +8,19 @@ const DIGITS: &[u8; 16] = b"0123456789abcdef";
 /// assert_eq!(caracal_envelope::hex_lower(&[0x00, 0xab, 0x7f]), "00ab7f");
 /// ```
 pub fn hex_lower(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    let mut out = vec![0; bytes.len() * 2];
+    write_hex_lower(&mut out, bytes);
+    String::from_utf8(out).expect("hex digits are ASCII")
+}
+
+/// Writes `bytes` as lowercase hex into `out`, which holds exactly two
+/// bytes per input byte.
+pub(crate) fn write_hex_lower(out: &mut [u8], bytes: &[u8]) {
+    debug_assert_eq!(out.len(), bytes.len() * 2);
+    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 0x0f)];
     }
-    out
 }
 
 /// Parses exactly `2 * N` lowercase hex digits into an id, as W3C Trace

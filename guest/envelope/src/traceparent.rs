@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::error::EnvelopeError;
-use crate::hex::{hex_lower, parse_hex_bytes};
+use crate::hex::{hex_lower, parse_hex_bytes, write_hex_lower};
 
 /// Length of a version-`00` traceparent: `2 + 1 + 32 + 1 + 16 + 1 + 2`.
 const LEN: usize = 55;
@@ -96,14 +96,14 @@ impl TraceParent {
     /// );
     /// ```
     pub fn to_header(&self) -> String {
-        let mut out = String::with_capacity(LEN);
-        out.push_str("00-");
-        out.push_str(&hex_lower(&self.trace_id));
-        out.push('-');
-        out.push_str(&hex_lower(&self.span_id));
-        out.push('-');
-        out.push_str(&hex_lower(&[self.flags]));
-        out
+        let mut out = [b'-'; LEN];
+        out[..2].copy_from_slice(b"00");
+        write_hex_lower(&mut out[3..35], &self.trace_id);
+        write_hex_lower(&mut out[36..52], &self.span_id);
+        write_hex_lower(&mut out[53..], &[self.flags]);
+        std::str::from_utf8(&out)
+            .expect("hex digits and dashes are ASCII")
+            .to_owned()
     }
 
     /// The trace id as 32 lowercase hex digits.

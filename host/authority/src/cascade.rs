@@ -15,9 +15,10 @@
 //! [`Tree::reach`] only reads, so [`Engine::impact`](crate::Engine::impact)
 //! predicts exactly what a revocation then does.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 
 use crate::edges::Stage;
+use crate::hash::IdSet;
 use crate::journal::Mutation;
 use crate::session::SessionStatus;
 use crate::tree::{LeaseState, Node, Tree, ended};
@@ -39,8 +40,8 @@ impl Tree {
     /// subtrees. Terminated sessions and revoked edges stop the walk.
     pub(crate) fn reach(&self, tops: &[usize], edges: &[usize]) -> Reach {
         let mut reach = Reach::default();
-        let mut seen_nodes = HashSet::new();
-        let mut seen_edges = HashSet::new();
+        let mut seen_nodes = IdSet::default();
+        let mut seen_edges = IdSet::default();
         let mut pending: Vec<(usize, Option<usize>)> = tops.iter().map(|&t| (t, None)).collect();
         let mut queue = VecDeque::new();
         for &e in edges {
@@ -109,7 +110,7 @@ impl Tree {
             self.losses += 1;
         }
         if !reach.nodes.is_empty() || !reach.edges.is_empty() {
-            self.journal.note(Mutation::Ended {
+            self.journal.note_with(|| Mutation::Ended {
                 nodes: reach.nodes.iter().map(|&(i, _)| i).collect(),
                 edges: reach.edges.clone(),
                 at_ms: now_ms,
@@ -127,10 +128,20 @@ impl Tree {
     /// [`Tree::terminate`], calling `on` for each session it terminates
     /// (every one was live), `top` first.
     pub(crate) fn terminate_with(&mut self, top: usize, now_ms: u64, on: impl FnMut(&Node)) {
-        if self.node(top).status == SessionStatus::Terminated {
+        let node = self.node(top);
+        if node.status == SessionStatus::Terminated {
             return;
         }
-        let reach = self.reach(&[top], &[]);
+        let reach = if node.children.is_empty() && node.issued.is_empty() {
+            // A leaf that issued nothing reaches only itself (the common
+            // close), without the walk's sets and queues.
+            Reach {
+                edges: Vec::new(),
+                nodes: vec![(top, None)],
+            }
+        } else {
+            self.reach(&[top], &[])
+        };
         self.take_down(&reach, now_ms, on);
     }
 
@@ -202,7 +213,7 @@ impl Tree {
             }
         }
         if !resumed.is_empty() {
-            self.journal.note(Mutation::Resumed(resumed.clone()));
+            self.journal.note_with(|| Mutation::Resumed(resumed.clone()));
         }
         resumed
     }

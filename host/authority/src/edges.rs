@@ -8,10 +8,9 @@
 //! - every session presenting an edge is a holder of it or a descendant of
 //!   one (presented edges only pass down the tree).
 
-use std::collections::HashMap;
-
 use crate::delegation::{EdgeKind, EdgeState};
 use crate::grant::Authority;
+use crate::hash::IdMap;
 
 /// Where an edge is in its life, as stored (expiry is derived from the
 /// clock when viewed).
@@ -65,7 +64,7 @@ impl Edge {
 #[derive(Debug, Default)]
 pub(crate) struct Edges {
     list: Vec<Edge>,
-    index: HashMap<String, usize>,
+    index: IdMap<String, usize>,
 }
 
 impl Edges {

@@ -318,7 +318,7 @@ impl Engine {
         let ttl = rules::session_ttl(lifecycle, ttl_seconds, self.config.default_ttl_seconds)?;
 
         let mut tree = self.write();
-        let now = self.clock.now_ms();
+        let now = tree.now_ms;
         let p = tree.find(parent).ok_or_else(|| not_found(parent))?;
         tree.settle(p, now)?;
 
@@ -434,7 +434,7 @@ impl Engine {
     /// must be current unless the session is already retired (Gone).
     fn retire(&self, id: &SessionId, fence: Option<u64>) -> Result<(), AuthorityError> {
         let mut tree = self.write();
-        let now = self.clock.now_ms();
+        let now = tree.now_ms;
         let idx = tree.find(id).ok_or_else(|| not_found(id))?;
         if tree.node(idx).parent.is_none() {
             return Err(invalid(format!(
@@ -468,7 +468,13 @@ impl Engine {
     /// terminated => Gone; unknown => NotFound. One map lookup and no
     /// allocation on success.
     pub fn check_live(&self, id: &SessionId) -> Result<(), AuthorityError> {
-        let now = self.clock.now_ms();
+        self.check_live_at(id, self.clock.now_ms())
+    }
+
+    /// [`Engine::check_live`] at `now`, a reading of this engine's
+    /// [`Clock`] the caller goes on to use (the host stamps the headers it
+    /// projects with it), so one call reads the clock once.
+    pub fn check_live_at(&self, id: &SessionId, now: u64) -> Result<(), AuthorityError> {
         {
             let tree = self.read();
             let idx = tree.find(id).ok_or_else(|| not_found(id))?;

@@ -44,6 +44,13 @@ impl Journal {
         }
     }
 
+    /// Records the mutation `make` builds, building it only if recording.
+    pub(crate) fn note_with(&mut self, make: impl FnOnce() -> Mutation) {
+        if self.on {
+            self.entries.push(make());
+        }
+    }
+
     /// Whether nothing is waiting.
     pub(crate) fn is_empty(&self) -> bool {
         self.entries.is_empty()

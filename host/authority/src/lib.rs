@@ -73,6 +73,7 @@ mod edges;
 mod engine;
 mod error;
 mod grant;
+mod hash;
 mod journal;
 mod limits;
 pub mod rules;

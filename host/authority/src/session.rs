@@ -15,7 +15,10 @@ pub struct SessionId(Arc<str>);
 impl SessionId {
     /// A fresh UUIDv7 id.
     pub(crate) fn generate() -> Self {
-        Self(Arc::from(uuid::Uuid::now_v7().to_string()))
+        let mut buf = uuid::Uuid::encode_buffer();
+        Self(Arc::from(
+            &*uuid::Uuid::now_v7().hyphenated().encode_lower(&mut buf),
+        ))
     }
 
     /// The id as a string.

@@ -17,7 +17,6 @@
 //! lease deadline. Every cascade and renewal keeps them so, which is what
 //! lets the lazy paths and [`Tree::sweep`] agree.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::deadlines::DeadlineHeap;
@@ -26,6 +25,7 @@ use crate::edges::Edges;
 use crate::engine::EngineConfig;
 use crate::error::{AuthorityError, gone};
 use crate::grant::Authority;
+use crate::hash::IdMap;
 use crate::journal::{Journal, Mutation};
 use crate::session::{Lease, Lifecycle, SessionId, SessionStatus, SessionView};
 
@@ -107,7 +107,7 @@ pub(crate) struct UnlinkedRemote {
 #[derive(Debug, Default)]
 pub(crate) struct Tree {
     pub(crate) nodes: Vec<Node>,
-    pub(crate) index: HashMap<SessionId, usize>,
+    pub(crate) index: IdMap<SessionId, usize>,
     /// Task expiries, keyed by node index.
     pub(crate) ttl: DeadlineHeap,
     /// Service lease deadlines, keyed by node index.

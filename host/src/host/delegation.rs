@@ -82,7 +82,7 @@ impl Host for AgentCtxView<'_> {
         };
         self.audit(EventKind::Accept, &id, Some(reason));
         let view = accepted?;
-        self.hold(&view, 0, None)
+        self.hold(view, 0, None)
     }
 
     fn revoke(

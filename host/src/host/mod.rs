@@ -9,7 +9,7 @@ mod types;
 
 use crate::bindings::Imports;
 use crate::ctx::{AgentCtxView, AgentView};
-use crate::projection::Projection;
+use crate::projection::DeferredProjection;
 use caracal_authority::SessionId;
 use wasmtime::component::{HasData, Linker};
 
@@ -19,7 +19,8 @@ pub struct SessionHandle {
     pub(crate) id: SessionId,
     /// The lease generation this holder was given (fencing).
     pub(crate) generation: u64,
-    pub(crate) projection: Projection,
+    /// Made on the first `headers()` call.
+    pub(crate) projection: DeferredProjection,
     /// Set once the guest closed the session explicitly.
     pub(crate) closed: bool,
 }

@@ -9,7 +9,7 @@ use crate::bindings::types::{
 };
 use crate::ctx::AgentCtxView;
 use crate::error::HostCallError;
-use crate::projection::Projection;
+use crate::projection::DeferredProjection;
 use caracal_audit::EventKind;
 use caracal_authority::{AuthorityError, SessionId, SpawnRequest};
 use wasmtime::component::Resource;
@@ -22,20 +22,27 @@ impl AgentCtxView<'_> {
         heartbeat_interval_ms: Option<u64>,
     ) -> Result<Resource<SessionHandle>, HostCallError> {
         self.check_interval(heartbeat_interval_ms)?;
-        let labels = request.labels.clone();
+        // The labels are copied for the audit record only when one is kept.
+        let labels = self
+            .ctx
+            .auditor
+            .is_enabled()
+            .then(|| request.labels.clone());
         let lifecycle = request.lifecycle;
         let spawned = self.ctx.authority.spawn(parent, request);
-        self.audit_spawn(parent, lifecycle, labels, &spawned);
+        if let Some(labels) = labels {
+            self.audit_spawn(parent, lifecycle, labels, &spawned);
+        }
         let view = spawned?;
         let generation = view.lease.as_ref().map_or(0, |lease| lease.generation);
-        self.hold(&view, generation, heartbeat_interval_ms)
+        self.hold(view, generation, heartbeat_interval_ms)
     }
 
     /// A new handle on `view` for the lease holder at `generation`, renewed
     /// by the host every `heartbeat_interval_ms` if asked.
     pub(super) fn hold(
         &mut self,
-        view: &caracal_authority::SessionView,
+        view: caracal_authority::SessionView,
         generation: u64,
         heartbeat_interval_ms: Option<u64>,
     ) -> Result<Resource<SessionHandle>, HostCallError> {
@@ -50,14 +57,14 @@ impl AgentCtxView<'_> {
         self.ctx.held.insert(view.id.clone());
         let handle = SessionHandle {
             generation,
-            projection: Projection::new(view),
             id: view.id.clone(),
+            projection: DeferredProjection::new(view),
             closed: false,
         };
         Ok(self.table.push(handle)?)
     }
 
-    /// Records a spawn, allowed or refused.
+    /// Records a spawn, allowed or refused (when auditing).
     fn audit_spawn(
         &self,
         parent: &SessionId,
@@ -162,8 +169,8 @@ impl Host for AgentCtxView<'_> {
             .into());
         }
         let ctx = &mut *self.ctx;
-        ctx.authority.check_live(&ctx.root)?;
         let now = ctx.authority.clock().now_ms();
+        ctx.authority.check_live_at(&ctx.root, now)?;
         Ok(ctx
             .root_projection
             .headers(&ctx.signer, now, ctx.span_ids.next()))
@@ -198,7 +205,7 @@ impl Host for AgentCtxView<'_> {
         );
         let view = self.ctx.authority.view(&id)?;
         tracing::info!(session = %id, generation = lease.generation, "service session attached; earlier holders are fenced out");
-        self.hold(&view, lease.generation, heartbeat_interval_ms)
+        self.hold(view, lease.generation, heartbeat_interval_ms)
     }
 }
 
@@ -215,8 +222,8 @@ impl HostSession for AgentCtxView<'_> {
     fn headers(&mut self, session: Resource<SessionHandle>) -> Result<Headers, HostCallError> {
         let id = self.open_id(&session)?;
         let ctx = &mut *self.ctx;
-        ctx.authority.check_live(&id)?;
         let now = ctx.authority.clock().now_ms();
+        ctx.authority.check_live_at(&id, now)?;
         let handle = self.table.get_mut(&session)?;
         Ok(handle
             .projection

@@ -32,6 +32,7 @@ pub(crate) struct TreeGuard<'a> {
     /// Always `Some` outside [`TreeGuard::commit`].
     pub(super) tree: Option<RwLockWriteGuard<'a, Tree>>,
     pub(super) persister: Option<&'a Arc<dyn Persister>>,
+    /// The clock when the lock was taken: the operation's "now".
     pub(super) now_ms: u64,
     /// [`Tree::losses`] when the guard was taken.
     pub(super) losses_before: u64,
