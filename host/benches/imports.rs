@@ -18,10 +18,8 @@ const SAMPLES: usize = 9;
 /// Targets on the reference 2-core machine: (kind, ns per call, × no-op).
 /// Issue 14: a `headers()` call within 1 µs, a `spawn()`+`close()` pair
 /// within 3 µs.
-const TARGETS: [(&str, f64, Option<f64>); 2] = [
-    ("headers", 1_000.0, None),
-    ("spawn-close", 3_000.0, None),
-];
+const TARGETS: [(&str, f64, Option<f64>); 2] =
+    [("headers", 1_000.0, None), ("spawn-close", 3_000.0, None)];
 
 #[derive(Default)]
 struct Timer {

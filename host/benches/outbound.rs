@@ -26,7 +26,6 @@ use http_body_util::{BodyExt, Empty, Full};
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wasmtime::component::{Component, Linker, ResourceTable};
@@ -51,51 +50,66 @@ fn main() -> Result<(), Error> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(5);
-    let upstream = start_upstream()?;
+    // One loopback address per case (same port): a case that opens a
+    // connection per request leaves thousands of sockets in TIME_WAIT, which
+    // must not slow the next case's connects.
+    let port = start_upstream()?;
+    let url = |case: u8, path: &str| format!("http://127.0.0.{}:{port}{path}", case + 1);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     let plain = Arc::new(Plain::new()?);
-    let governed = Arc::new(Governed::new(upstream, true)?);
-    let governed_new = Arc::new(Governed::new(upstream, false)?);
-    let base = format!("http://{upstream}");
-    let open_url = format!("{base}/open");
-    let api_url = format!("{base}/api/x");
+    let governed = Arc::new(Governed::new(port, true)?);
+    let governed_new = Arc::new(Governed::new(port, false)?);
 
     let cases: Vec<(&str, Case)> = vec![
         (
             "a native hyper, new connection",
-            Case::Native { pooled: false },
+            Case::Native {
+                pooled: false,
+                url: url(0, "/open"),
+            },
         ),
-        ("a native hyper, pooled", Case::Native { pooled: true }),
-        ("b plain wasmtime-wasi-http", Case::Plain),
+        (
+            "a native hyper, pooled",
+            Case::Native {
+                pooled: true,
+                url: url(1, "/open"),
+            },
+        ),
+        (
+            "b plain wasmtime-wasi-http",
+            Case::Plain {
+                url: url(2, "/open"),
+            },
+        ),
         (
             "c governed allow-listed, new connection",
             Case::Governed {
                 pooled: false,
-                url: open_url.clone(),
+                url: url(3, "/open"),
             },
         ),
         (
             "c governed allow-listed, pooled",
             Case::Governed {
                 pooled: true,
-                url: open_url.clone(),
+                url: url(4, "/open"),
             },
         ),
         (
             "d embedded gateway, new connection",
             Case::Governed {
                 pooled: false,
-                url: api_url.clone(),
+                url: url(5, "/api/x"),
             },
         ),
         (
             "d embedded gateway, pooled",
             Case::Governed {
                 pooled: true,
-                url: api_url,
+                url: url(6, "/api/x"),
             },
         ),
     ];
@@ -125,7 +139,6 @@ fn main() -> Result<(), Error> {
         plain,
         governed,
         governed_new,
-        open_url,
     };
     for &(mode, agents, per_agent) in modes {
         eprintln!("warming up ({mode})…");
@@ -134,9 +147,12 @@ fn main() -> Result<(), Error> {
         }
         // Interleaved rounds, so a drift of the machine touches every case.
         let mut results: Vec<Vec<Sample>> = vec![Vec::new(); cases.len()];
-        for _ in 0..rounds {
-            for (index, (_, case)) in cases.iter().enumerate() {
-                results[index].push(bench.sample(case, agents, per_agent)?);
+        // Each round starts one case later, so no case always follows the
+        // same one.
+        for round in 0..rounds {
+            for offset in 0..cases.len() {
+                let index = (round + offset) % cases.len();
+                results[index].push(bench.sample(&cases[index].1, agents, per_agent)?);
             }
         }
         println!(
@@ -197,8 +213,8 @@ fn target(name: &str, ratio: f64, wanted: &str, ok: bool) {
 }
 
 enum Case {
-    Native { pooled: bool },
-    Plain,
+    Native { pooled: bool, url: String },
+    Plain { url: String },
     Governed { pooled: bool, url: String },
 }
 
@@ -207,7 +223,6 @@ struct Bench<'a> {
     plain: Arc<Plain>,
     governed: Arc<Governed>,
     governed_new: Arc<Governed>,
-    open_url: String,
 }
 
 /// One round of one case: the wall time and every request's latency.
@@ -255,22 +270,25 @@ impl Bench<'_> {
         case: &Case,
         count: usize,
     ) -> impl Future<Output = Result<Vec<u64>, Error>> + Send + 'static {
-        let open_url = self.open_url.clone();
         let plain = self.plain.clone();
-        let governed = match case {
-            Case::Governed { pooled: true, url } => Some((self.governed.clone(), url.clone())),
-            Case::Governed { pooled: false, url } => Some((self.governed_new.clone(), url.clone())),
-            _ => None,
-        };
-        let native_pooled = match case {
-            Case::Native { pooled } => Some(*pooled),
-            _ => None,
+        let (governed, governed_new) = (self.governed.clone(), self.governed_new.clone());
+        let case = match case {
+            Case::Native { pooled, url } => Case::Native {
+                pooled: *pooled,
+                url: url.clone(),
+            },
+            Case::Plain { url } => Case::Plain { url: url.clone() },
+            Case::Governed { pooled, url } => Case::Governed {
+                pooled: *pooled,
+                url: url.clone(),
+            },
         };
         async move {
-            match (native_pooled, governed) {
-                (Some(pooled), _) => native(&open_url, count, pooled).await,
-                (None, Some((host, url))) => host.run(&url, count).await,
-                (None, None) => plain.run(&open_url, count).await,
+            match case {
+                Case::Native { pooled, url } => native(&url, count, pooled).await,
+                Case::Plain { url } => plain.run(&url, count).await,
+                Case::Governed { pooled: true, url } => governed.run(&url, count).await,
+                Case::Governed { pooled: false, url } => governed_new.run(&url, count).await,
             }
         }
     }
@@ -435,19 +453,25 @@ struct Governed {
 }
 
 impl Governed {
-    fn new(upstream: SocketAddr, pooled: bool) -> Result<Governed, Error> {
+    fn new(port: u16, pooled: bool) -> Result<Governed, Error> {
         let dir = tempfile::tempdir()?;
-        let toml = format!(
-            r#"
-allowed_outbound_hosts = ["http://{upstream}"]
-[resources."resource://bench"]
-upstream_prefix = "http://{upstream}/api"
-[resources."resource://bench".credential]
+        let allowed = (1..=LOOPBACKS)
+            .map(|n| format!("\"http://127.0.0.{n}:{port}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut toml = format!("allowed_outbound_hosts = [{allowed}]\n");
+        for n in 1..=LOOPBACKS {
+            toml.push_str(&format!(
+                r#"
+[resources."resource://bench-{n}"]
+upstream_prefix = "http://127.0.0.{n}:{port}/api"
+[resources."resource://bench-{n}".credential]
 header = "authorization"
 prefix = "Bearer "
 value_env = "BENCH_TOKEN"
 "#
-        );
+            ));
+        }
         std::fs::write(dir.path().join("caracal.toml"), toml)?;
         let secret = SECRET.trim_start_matches("Bearer ").to_string();
         let env = move |name: &str| (name == "BENCH_TOKEN").then(|| secret.clone());
@@ -479,44 +503,68 @@ value_env = "BENCH_TOKEN"
     }
 }
 
+/// Loopback addresses the upstream listens on, one per case.
+const LOOPBACKS: u8 = 7;
+
 /// The upstream: a hyper HTTP/1.1 server with keep-alive on its own thread
-/// and single-threaded runtime; `/api` requires the credential.
-fn start_upstream() -> Result<SocketAddr, Error> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    listener.set_nonblocking(true)?;
-    let addr = listener.local_addr()?;
+/// and single-threaded runtime, on 127.0.0.1 to 127.0.0.7 (one port);
+/// `/api` requires the credential. Returns the port.
+fn start_upstream() -> Result<u16, Error> {
+    let first = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let port = first.local_addr()?.port();
+    let mut listeners = vec![first];
+    for n in 2..=LOOPBACKS {
+        listeners.push(std::net::TcpListener::bind((
+            "127.0.0.".to_string() + &n.to_string(),
+            port,
+        ))?);
+    }
+    for listener in &listeners {
+        listener.set_nonblocking(true)?;
+    }
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("upstream runtime");
         runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            while let Ok((stream, _)) = listener.accept().await {
-                let _ = stream.set_nodelay(true);
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(
-                        |request: hyper::Request<hyper::body::Incoming>| async move {
-                            let authorized = !request.uri().path().starts_with("/api")
-                                || request
-                                    .headers()
-                                    .get("authorization")
-                                    .is_some_and(|v| v == SECRET);
-                            let (status, body) = if authorized { (200, "ok") } else { (401, "no") };
-                            Ok::<_, Infallible>(
-                                hyper::Response::builder()
-                                    .status(status)
-                                    .body(Full::new(Bytes::from_static(body.as_bytes())))
-                                    .expect("response"),
-                            )
-                        },
-                    );
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
+            let accepting: Vec<_> = listeners
+                .into_iter()
+                .map(|listener| tokio::spawn(accept(listener)))
+                .collect();
+            for task in accepting {
+                let _ = task.await;
             }
         });
     });
-    Ok(addr)
+    Ok(port)
+}
+
+/// Serves every connection `listener` accepts.
+async fn accept(listener: std::net::TcpListener) {
+    let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+    while let Ok((stream, _)) = listener.accept().await {
+        let _ = stream.set_nodelay(true);
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(
+                |request: hyper::Request<hyper::body::Incoming>| async move {
+                    let authorized = !request.uri().path().starts_with("/api")
+                        || request
+                            .headers()
+                            .get("authorization")
+                            .is_some_and(|v| v == SECRET);
+                    let (status, body) = if authorized { (200, "ok") } else { (401, "no") };
+                    Ok::<_, Infallible>(
+                        hyper::Response::builder()
+                            .status(status)
+                            .body(Full::new(Bytes::from_static(body.as_bytes())))
+                            .expect("response"),
+                    )
+                },
+            );
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
 }

@@ -213,7 +213,8 @@ impl Tree {
             }
         }
         if !resumed.is_empty() {
-            self.journal.note_with(|| Mutation::Resumed(resumed.clone()));
+            self.journal
+                .note_with(|| Mutation::Resumed(resumed.clone()));
         }
         resumed
     }

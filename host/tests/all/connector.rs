@@ -15,7 +15,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use test_programs_artifacts::RAW_HTTP;
 
-/// A host configured by `toml` whose names resolve through `resolver`.
+/// A host configured by `toml` whose names resolve through `resolver`,
+/// auditing to `audit.jsonl` in `dir`.
 fn host(dir: &Path, toml: &str, resolver: Arc<dyn Resolve>, pool: PoolPolicy) -> AgentHost {
     std::fs::write(dir.join("caracal.toml"), toml).unwrap();
     let secret = SECRET.trim_start_matches("Bearer ").to_string();
@@ -26,6 +27,7 @@ fn host(dir: &Path, toml: &str, resolver: Arc<dyn Resolve>, pool: PoolPolicy) ->
         .cache_dir(Some(support::cache_dir()))
         .resolver(resolver)
         .outbound_pool(pool)
+        .audit_file(dir.join("audit.jsonl"))
         .build()
         .unwrap()
 }
@@ -98,6 +100,22 @@ async fn dns_rebinding_through_wildcard_and_subdomain_entries_reaches_nothing() 
             run.step("send")
                 .refused("ErrorCode::DestinationIpProhibited");
         }
+        // Each refusal is audited, naming the address and why.
+        let log = dir.path().join("audit.jsonl");
+        let refusals: Vec<String> = caracal_audit::read(&log)
+            .unwrap()
+            .map(Result::unwrap)
+            .filter(|r| r.event.decision == Some(caracal_audit::Decision::Deny))
+            .filter_map(|r| r.event.reason)
+            .collect();
+        assert_eq!(refusals.len(), REBINDING.len(), "{refusals:#?}");
+        assert!(
+            refusals
+                .iter()
+                .any(|r| r.contains("`loop6.rebind.test` resolves to ::1 (loopback)")),
+            "{refusals:#?}"
+        );
+        caracal_audit::verify_file(&log).unwrap();
     }
     assert_eq!(
         (v4.accepted(), v6.accepted()),
