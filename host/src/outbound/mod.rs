@@ -115,10 +115,10 @@ impl WasiHttpHooks for OutboundPolicy {
             // Revocation takes effect in flight: the request is dropped (and
             // its connection closed, never pooled) the moment the session is
             // no longer live.
-            let revoked = governor.until_not_live(&session);
+            let mut revoked = revocable::watch(governor.clone(), session.clone());
             let sent = tokio::select! {
                 sent = send => sent,
-                error = revoked => {
+                error = &mut revoked => {
                     tracing::warn!(%session, %error, "in-flight outbound request aborted: authority revoked");
                     return Err(Error::HttpRequestDenied);
                 }
@@ -146,7 +146,7 @@ impl WasiHttpHooks for OutboundPolicy {
                 forms.mask_headers(response.headers_mut());
             }
             let response = response.map(|body| {
-                let body = revocable::Revocable::new(body, governor.clone(), session);
+                let body = revocable::Revocable::new(body, revoked, session);
                 match forms {
                     Some(forms) => redact::Redacted::new(body, forms).boxed_unsync(),
                     None => body.boxed_unsync(),

@@ -14,7 +14,14 @@ use wasmtime_wasi_http::Error;
 
 use super::Governor;
 
-type Watch = Pin<Box<dyn Future<Output = AuthorityError> + Send>>;
+/// Resolves when the session is no longer live ([`watch`]).
+pub(crate) type Watch = Pin<Box<dyn Future<Output = AuthorityError> + Send>>;
+
+/// One watch per exchange: it guards the wait for the response head, then
+/// the body.
+pub(crate) fn watch(governor: Arc<Governor>, session: SessionId) -> Watch {
+    Box::pin(async move { governor.until_not_live(&session).await })
+}
 
 /// A body read under `session`'s authority.
 pub(crate) struct Revocable<B> {
@@ -28,9 +35,7 @@ pub(crate) struct Revocable<B> {
 }
 
 impl<B> Revocable<B> {
-    pub(crate) fn new(inner: B, governor: Arc<Governor>, session: SessionId) -> Revocable<B> {
-        let watched = session.clone();
-        let watch: Watch = Box::pin(async move { governor.until_not_live(&watched).await });
+    pub(crate) fn new(inner: B, watch: Watch, session: SessionId) -> Revocable<B> {
         Revocable {
             inner: Some(inner),
             watch: Some(watch),
