@@ -18,18 +18,33 @@ use test_programs_artifacts::RAW_HTTP;
 /// A host configured by `toml` whose names resolve through `resolver`,
 /// auditing to `audit.jsonl` in `dir`.
 fn host(dir: &Path, toml: &str, resolver: Arc<dyn Resolve>, pool: PoolPolicy) -> AgentHost {
+    host_trusting(dir, toml, resolver, pool, None)
+}
+
+/// [`host`], trusting `roots` for `https` instead of the webpki roots.
+fn host_trusting(
+    dir: &Path,
+    toml: &str,
+    resolver: Arc<dyn Resolve>,
+    pool: PoolPolicy,
+    roots: Option<Arc<rustls::RootCertStore>>,
+) -> AgentHost {
     std::fs::write(dir.join("caracal.toml"), toml).unwrap();
     let secret = SECRET.trim_start_matches("Bearer ").to_string();
     let env = move |name: &str| (name == "TICKETS_TOKEN").then(|| secret.clone());
     let config = HostConfig::load_from(&env, dir).unwrap();
-    AgentHost::builder()
+    let builder = AgentHost::builder()
         .config(config)
         .cache_dir(Some(support::cache_dir()))
         .resolver(resolver)
         .outbound_pool(pool)
-        .audit_file(dir.join("audit.jsonl"))
-        .build()
-        .unwrap()
+        .audit_file(dir.join("audit.jsonl"));
+    match roots {
+        Some(roots) => builder.tls_roots(roots),
+        None => builder,
+    }
+    .build()
+    .unwrap()
 }
 
 async fn raw(host: &AgentHost, args: &[&str]) -> Run {
@@ -333,4 +348,89 @@ async fn the_guests_connect_and_first_byte_timeouts_are_honoured() {
     run.step("send").refused("ErrorCode::ConnectionTimeout");
     assert!(started.elapsed() < Duration::from_secs(5));
     drop((filler, stalled));
+}
+
+/// An HTTPS server on 127.0.0.1 presenting `certified`, answering `ok`;
+/// returns its port.
+async fn tls_server(certified: &rcgen::CertifiedKey<rcgen::KeyPair>) -> u16 {
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+        certified.signing_key.serialize_der(),
+    ));
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![certified.cert.der().clone()], key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let service = hyper::service::service_fn(|_request| async {
+                    Ok::<_, std::convert::Infallible>(hyper::Response::new(
+                        http_body_util::Full::new(bytes::Bytes::from_static(b"over tls")),
+                    ))
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                    .await;
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_upstreams_are_verified_against_the_url_host_not_the_address() {
+    let certified = rcgen::generate_simple_self_signed(vec!["tls.test".to_string()]).unwrap();
+    let port = tls_server(&certified).await;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(certified.cert.der().clone()).unwrap();
+    let resolver = Arc::new(
+        StaticResolver::new()
+            .with("tls.test", [ip("127.0.0.1")])
+            .with("other.test", [ip("127.0.0.1")]),
+    );
+    let toml = format!(
+        "allowed_outbound_hosts = [\"https://tls.test:{port}\", \"https://other.test:{port}\"]\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let trusting = host_trusting(
+        dir.path(),
+        &toml,
+        resolver.clone(),
+        PoolPolicy::default(),
+        Some(Arc::new(roots)),
+    );
+    let run = raw(&trusting, &["GET", &format!("https://tls.test:{port}/")]).await;
+    assert_eq!(run.step("send").ok(), "200");
+    assert_eq!(run.step("body").ok(), "over tls");
+    // The same address under another name: the certificate does not name
+    // it, so the handshake fails.
+    let run = raw(&trusting, &["GET", &format!("https://other.test:{port}/")]).await;
+    let refusal = refusal_kind(&run);
+    assert!(refusal.starts_with("ErrorCode::Tls"), "{refusal}");
+    // A self-signed certificate is not trusted by the default roots.
+    let dir = tempfile::tempdir().unwrap();
+    let default = host(dir.path(), &toml, resolver, PoolPolicy::default());
+    let run = raw(&default, &["GET", &format!("https://tls.test:{port}/")]).await;
+    let refusal = refusal_kind(&run);
+    assert!(refusal.starts_with("ErrorCode::Tls"), "{refusal}");
+}
+
+/// The error kind the guest printed for its send.
+fn refusal_kind(run: &Run) -> String {
+    match run.step("send") {
+        crate::support::Step::Err { kind, .. } => kind,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
 }
