@@ -41,7 +41,9 @@ pub enum TransportError {
     /// The host denied the request (the `wasi:http` error code
     /// `HTTP-request-denied`): no resource binding or allow-list entry
     /// permits it, or the session's authority, call budget or policy does
-    /// not. The host's audit log says why.
+    /// not; or the session's authority was revoked while the response body
+    /// was being read, and the host cut it off. The host's audit log says
+    /// why.
     Denied,
     /// Any other `wasi:http` error code (`connection-refused`,
     /// `connection-timeout`, ...), in its WIT name, with its payload if any.

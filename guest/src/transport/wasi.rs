@@ -206,10 +206,20 @@ fn stream_error(error: StreamError) -> TransportError {
         StreamError::Closed => io("the stream was closed"),
         StreamError::LastOperationFailed(error) => match wasi::http_error_code(&error) {
             Some(code) => from_code(code),
-            None => io(error.to_debug_string()),
+            // The host cuts off a body when the session's authority is
+            // revoked mid-read. Wasmtime (48) does not give body-stream
+            // errors an error code, only this text: it is a denial all the
+            // same.
+            None => match error.to_debug_string() {
+                text if text == HOST_DENIED_TEXT => TransportError::Denied,
+                text => io(text),
+            },
         },
     }
 }
+
+/// How wasmtime-wasi-http words `HTTP-request-denied` in a stream error.
+const HOST_DENIED_TEXT: &str = "HTTP request denied";
 
 fn invalid(why: String) -> TransportError {
     TransportError::InvalidRequest(why)

@@ -166,13 +166,18 @@ impl ResourceBindings {
 /// Splits an absolute URL into origin, path (`/` when empty) and query;
 /// the fragment is dropped.
 fn parse_url(url: &str) -> Result<(Origin, &str, Option<&str>), &'static str> {
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or("expected an absolute http(s) URL")?;
-    let scheme = match scheme.to_ascii_lowercase().as_str() {
-        "http" => "http",
-        "https" => "https",
-        _ => return Err("scheme must be http or https"),
+    let absolute = "expected an absolute http(s) URL";
+    let colon = url.find(':').ok_or(absolute)?;
+    let (scheme, rest) = (
+        &url[..colon],
+        url[colon + 1..].strip_prefix("//").ok_or(absolute)?,
+    );
+    let scheme = if scheme.eq_ignore_ascii_case("http") {
+        "http"
+    } else if scheme.eq_ignore_ascii_case("https") {
+        "https"
+    } else {
+        return Err("scheme must be http or https");
     };
     let rest = rest.split_once('#').map_or(rest, |(before, _)| before);
     let end = rest.find(['/', '?']).unwrap_or(rest.len());
@@ -202,8 +207,19 @@ fn parse_url(url: &str) -> Result<(Origin, &str, Option<&str>), &'static str> {
 /// Whether a path has a `.` or `..` segment, literally or percent-encoded.
 fn has_dot_segment(path: &str) -> bool {
     path.split('/').any(|segment| {
-        let lower = segment.to_ascii_lowercase().replace("%2e", ".");
-        lower == "." || lower == ".."
+        // Count the dots, each `.` or `%2e` (any case); anything else means
+        // the segment is not a dot segment.
+        let mut rest = segment.as_bytes();
+        let mut dots = 0;
+        while !rest.is_empty() {
+            rest = match rest {
+                [b'.', tail @ ..] => tail,
+                [b'%', b'2', b'e' | b'E', tail @ ..] => tail,
+                _ => return false,
+            };
+            dots += 1;
+        }
+        dots == 1 || dots == 2
     })
 }
 

@@ -268,20 +268,6 @@ async fn a_credential_route_and_a_plain_route_never_share_a_connection() {
     }
 }
 
-/// The guest's root session, found among the host's live roots.
-fn live_root(host: &AgentHost) -> caracal_host::authority::SessionId {
-    host.authority()
-        .snapshot()
-        .sessions
-        .into_iter()
-        .find(|node| {
-            node.view.is_root && node.view.status == caracal_host::authority::SessionStatus::Active
-        })
-        .expect("the guest's root")
-        .view
-        .id
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revoked_request_dies_in_flight_and_its_connection_is_not_pooled() {
     let server = KeepAlive::start("127.0.0.1").await;
@@ -304,7 +290,9 @@ async fn a_revoked_request_dies_in_flight_and_its_connection_is_not_pooled() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let suspended_at = Instant::now();
-        host.authority().suspend(&live_root(&host)).unwrap();
+        host.authority()
+            .suspend(&support::live_root(&host))
+            .unwrap();
         let run = guest.await.unwrap().unwrap();
         let bound = suspended_at.elapsed();
         eprintln!("{path}: suspend -> in-flight request dropped and the guest done: {bound:?}");

@@ -484,17 +484,7 @@ async fn an_in_flight_request_is_aborted_when_its_authority_is_suspended() {
     .await;
     // The guest acts for its root context: suspend it while the upstream
     // has not answered yet.
-    let root = host
-        .authority()
-        .snapshot()
-        .sessions
-        .into_iter()
-        .find(|node| {
-            node.view.is_root && node.view.status == caracal_host::authority::SessionStatus::Active
-        })
-        .expect("the guest's root")
-        .view
-        .id;
+    let root = support::live_root(&host);
     let suspended_at = std::time::Instant::now();
     host.authority().suspend(&root).unwrap();
 

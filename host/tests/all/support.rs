@@ -203,3 +203,17 @@ pub fn session_token(
         jti: uuid::Uuid::now_v7().to_string(),
     })
 }
+
+/// The live root session of the one guest running on `host`.
+pub fn live_root(host: &AgentHost) -> caracal_host::authority::SessionId {
+    host.authority()
+        .snapshot()
+        .sessions
+        .into_iter()
+        .find(|node| {
+            node.view.is_root && node.view.status == caracal_host::authority::SessionStatus::Active
+        })
+        .expect("the guest's root")
+        .view
+        .id
+}
