@@ -408,12 +408,7 @@ impl WasiHttpView for PlainState {
 
 impl Plain {
     fn new() -> Result<Plain, Error> {
-        let mut config = wasmtime::Config::new();
-        if std::env::var_os("PLAIN_LIKE_HOST").is_some() {
-            config.epoch_interruption(true);
-            config.wasm_component_model_async(true);
-        }
-        let engine = Engine::new(&config)?;
+        let engine = Engine::new(&wasmtime::Config::new())?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
@@ -438,7 +433,6 @@ impl Plain {
             table: ResourceTable::new(),
         };
         let mut store = Store::new(&self.engine, state);
-        store.set_epoch_deadline(u64::MAX / 2);
         let command = Command::instantiate_async(&mut store, &self.component, &self.linker).await?;
         let _ = command.wasi_cli_run().call_run(&mut store).await?;
         latencies(&String::from_utf8_lossy(&stdout.contents()))

@@ -14,8 +14,13 @@
 //!    envelope and `X-Caracal-Resource`, or through the embedded gateway,
 //!    which strips the bearer and `caracal.*` baggage and injects the
 //!    resource's credential. The credential never reaches the guest.
+//! 5. **Connect** (`connect`): the host resolves the name, checks every
+//!    address against the request's [`Reach`](caracal_outbound_rules::Reach)
+//!    and connects to a checked one, reusing pooled connections per route.
 //!
-//! A refusal reaches the guest as `HTTP-request-denied`; the host logs why.
+//! A refusal reaches the guest as `HTTP-request-denied`, or
+//! `destination-IP-prohibited` when the name resolves where the request may
+//! not go; the host logs and audits why.
 
 mod coalesce;
 mod connect;

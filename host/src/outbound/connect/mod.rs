@@ -1,8 +1,8 @@
 //! [`Connector`]: how the host reaches an upstream once a request is
 //! allowed (DESIGN §5, step 5). It resolves the name itself, checks every
 //! address against the request's [`Reach`], connects to an address it
-//! checked (no second lookup), and keeps connections alive in a [`Pool`]
-//! keyed by what must not be shared. HTTP/1.1 over TCP, or TLS (rustls,
+//! checked (no second lookup), and keeps connections alive in a pool keyed
+//! by what must not be shared. HTTP/1.1 over TCP, or TLS (rustls,
 //! webpki roots) for `https`; wasmtime-wasi-http's types and error codes.
 
 mod body;
@@ -76,7 +76,7 @@ impl From<Error> for SendError {
 pub struct ConnectorStats {
     /// Connections opened since the host started.
     pub connections_opened: u64,
-    /// Requests sent on a connection taken from the pool.
+    /// Requests answered on a connection taken from the pool.
     pub reused: u64,
     /// Idle connections in the pool now.
     pub idle: usize,
@@ -170,13 +170,12 @@ impl Connector {
         let path = uri.path_and_query().map_or("/", |pq| pq.as_str());
         *request.uri_mut() = http::Uri::try_from(path).map_err(|_| Error::HttpRequestUriInvalid)?;
 
-        let mut request = request;
         if let Some(pool) = &self.pool {
             let pooled = keys.iter().find_map(|key| pool.checkout(key));
             if let Some(mut conn) = pooled {
-                self.reused.fetch_add(1, Ordering::Relaxed);
                 match exchange(&mut conn, request, first_byte_timeout).await {
                     Ok(response) => {
+                        self.reused.fetch_add(1, Ordering::Relaxed);
                         return Ok(finish(response, conn, between_bytes, Some(pool)));
                     }
                     // The idle connection had gone: try a fresh one.

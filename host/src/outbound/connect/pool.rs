@@ -19,8 +19,8 @@ pub struct PoolPolicy {
     /// Keep connections alive for reuse. Off: a new connection per request,
     /// closed when its response ends (as plain `wasmtime-wasi-http` does).
     pub enabled: bool,
-    /// Idle connections kept per key (scheme, checked address, TLS name and
-    /// route class).
+    /// Idle connections kept per key (scheme and TLS name, checked address
+    /// and port, route class).
     pub max_idle_per_key: usize,
     /// Idle connections kept in all.
     pub max_idle: usize,
@@ -66,6 +66,8 @@ pub(crate) enum PoolClass {
 /// checked and connected to, the TLS server name, and the route class.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct PoolKey {
+    /// The TLS server name for `https`; `None` is plain `http`, so the
+    /// scheme is part of the key through it.
     pub(crate) tls_name: Option<Arc<str>>,
     pub(crate) address: SocketAddr,
     pub(crate) class: PoolClass,
