@@ -62,6 +62,20 @@ pub struct HostConfig {
     /// `CARACAL_OUTBOUND_POOL`; default true). Off: a new connection per
     /// request.
     pub outbound_pool: bool,
+    /// The issuer URL every token names (`issuer_url`,
+    /// `CARACAL_ISSUER_URL`): https, or loopback http (as upstream Caracal
+    /// requires). Verifiers fetch the key set from
+    /// `{issuer_url}/.well-known/jwks.json`. `None`: tokens name
+    /// `caracal-host` and no issuer listener starts.
+    pub issuer_url: Option<String>,
+    /// Where the host serves its key set (`issuer_listen`,
+    /// `CARACAL_ISSUER_LISTEN`, `host:port`). `None`: at the issuer URL's
+    /// own address when that is loopback http; otherwise nowhere (a proxy
+    /// or `serve` publishes it).
+    pub issuer_listen: Option<std::net::SocketAddr>,
+    /// The algorithm new signing keys use (`signing_alg`,
+    /// `CARACAL_SIGNING_ALG`; `ES256` by default, or `EdDSA`).
+    pub signing_algorithm: crate::token::SigningAlgorithm,
     /// Resource limits for every agent run (none by default).
     pub limits: RunLimits,
     /// Directories every agent run gets (`[run] dir` / `dir_rw`, paths
@@ -93,6 +107,11 @@ pub struct ResourceBinding {
     pub rules: Vec<(String, Vec<String>)>,
     /// The upstream credential (`[resources."<id>".credential]`).
     pub credential: Option<Credential>,
+    /// Without a credential, the embedded gateway sends the session's
+    /// resource mandate (`Authorization: Bearer`, `use=resource`) to the
+    /// upstream, as a Caracal-protected API expects (`mandate`, default
+    /// true; false sends no authorization at all).
+    pub mandate: bool,
 }
 
 impl ResourceBinding {
@@ -103,6 +122,7 @@ impl ResourceBinding {
             upstream_prefix: upstream_prefix.into(),
             rules: Vec::new(),
             credential: None,
+            mandate: true,
         }
     }
 }
@@ -214,6 +234,9 @@ impl Default for HostConfig {
             lease_seconds: DEFAULT_LEASE_SECONDS,
             max_sessions_per_root: caracal_authority::DEFAULT_MAX_SESSIONS_PER_ROOT,
             outbound_pool: true,
+            issuer_url: None,
+            issuer_listen: None,
+            signing_algorithm: crate::token::SigningAlgorithm::default(),
             limits: RunLimits::default(),
             run_dirs: Vec::new(),
             run_env: Vec::new(),

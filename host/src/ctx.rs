@@ -184,7 +184,7 @@ impl AgentCtxBuilder {
             )
         });
         AgentCtx {
-            root_projection: Projection::new(&view),
+            root_projection: Projection::new(&self.authority, &self.signer, &view),
             authority: self.authority,
             signer: self.signer,
             root,

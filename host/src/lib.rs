@@ -26,6 +26,7 @@ pub mod config;
 mod ctx;
 mod error;
 pub mod host;
+pub mod issuer;
 mod limits;
 pub mod liveness;
 pub mod outbound;

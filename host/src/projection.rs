@@ -6,8 +6,11 @@
 //! formats `traceparent`. The token is minted on first use and
 //! again only when it nears expiry, never per call.
 
-use crate::token::{ISSUER, TOKEN_TTL_SECONDS, TokenClaims, TokenSigner};
-use caracal_authority::SessionView;
+use crate::token::{
+    ChainHop, SUBJECT_APPLICATION, TOKEN_TTL_SECONDS, TokenClaims, TokenSigner, USE_RESOURCE,
+    USE_SESSION,
+};
+use caracal_authority::{Engine, Scopes, SessionView};
 use caracal_envelope::{Baggage, CaracalContext, TraceParent};
 
 /// Re-mint a token this many seconds before it expires.
@@ -20,26 +23,55 @@ pub(crate) struct Projection {
     /// The token never outlives this (unix seconds): the session's expiry.
     hard_expiry_secs: Option<u64>,
     bearer: Option<String>,
+    /// The scopes held, `None` for every scope (the application's own).
+    scopes: Option<Vec<String>>,
     trace: TraceParent,
     tracestate: Option<String>,
     baggage: String,
 }
 
 impl Projection {
-    /// Material for a session or root context as the engine sees it.
-    pub fn new(view: &SessionView) -> Projection {
+    /// Material for a session or root context as the engine sees it: its
+    /// envelope, and its token's claims in upstream Caracal's shape (the
+    /// subject authority record is the application's root context; the
+    /// chain runs from the application the authority came from).
+    pub fn new(engine: &Engine, signer: &TokenSigner, view: &SessionView) -> Projection {
         let authority = view.authority.as_ref();
         let edge = authority.and_then(|a| a.edge_id.clone());
         let parent_edge = authority.and_then(|a| a.parent_edge_id.clone());
         let hop = authority.map_or(0, |a| a.hop);
         let session_id = (!view.is_root).then(|| view.id.to_string());
-        let subject = format!("{}/{}", view.zone_id, view.application_id);
+        let sid = engine
+            .root_context(&view.id)
+            .unwrap_or_else(|_| view.id.clone())
+            .to_string();
+        // The chain as the engine describes it, this session first; the
+        // last link is the root of the application the authority came from.
+        let links = engine.describe_authority(&view.id).unwrap_or_default();
+        let root_sid = match links.last() {
+            Some(origin) if links.len() > 1 => origin.session_id.to_string(),
+            _ => sid.clone(),
+        };
+        let delegation_chain: Vec<ChainHop> = links
+            .iter()
+            .rev()
+            .map(|link| ChainHop {
+                application_id: link.application_id.clone(),
+                session_id: Some(link.session_id.to_string()),
+                delegation_id: link.delegation_id.clone(),
+            })
+            .collect();
+        let delegation_path = links
+            .iter()
+            .rev()
+            .filter_map(|link| link.delegation_id.clone())
+            .collect();
         let mut baggage = Baggage::default();
         CaracalContext {
             agent_session: session_id.clone(),
             delegation_edge: edge.clone(),
             parent_edge: parent_edge.clone(),
-            session: Some(subject),
+            session: Some(sid.clone()),
             hop,
         }
         .write_to(&mut baggage);
@@ -47,24 +79,42 @@ impl Projection {
             .into_iter()
             .flatten()
             .min();
+        let scopes = match authority.map(|a| &a.scopes) {
+            Some(Scopes::All) => None,
+            Some(Scopes::Only(set)) => Some(set.iter().cloned().collect()),
+            None => Some(Vec::new()),
+        };
+        let target = match authority.and_then(|a| a.resource_id.clone()) {
+            Some(bound) => vec![bound],
+            None if authority.is_some() => signer.resources().to_vec(),
+            None => Vec::new(),
+        };
         Projection {
             claims: TokenClaims {
-                iss: ISSUER.into(),
-                sub: session_id
-                    .clone()
-                    .unwrap_or_else(|| format!("application:{}", view.application_id)),
-                zone: view.zone_id.clone(),
-                app: view.application_id.clone(),
-                sid: session_id,
-                did: edge,
-                pdid: parent_edge,
-                hop,
+                iss: signer.issuer().to_owned(),
+                sub: view.application_id.clone(),
+                aud: signer.audiences(&view.application_id),
+                zone_id: view.zone_id.clone(),
+                client_id: view.application_id.clone(),
+                sid,
+                root_sid,
+                sub_type: SUBJECT_APPLICATION.into(),
+                token_use: USE_SESSION.into(),
+                scope: scopes.as_deref().map(scope_string).unwrap_or_default(),
+                target,
+                agent_session_id: session_id,
+                delegation_edge_id: edge,
+                parent_delegation_edge_id: parent_edge,
+                hop_count: hop,
+                delegation_chain,
+                delegation_path,
                 iat: 0,
                 exp: 0,
                 jti: String::new(),
             },
             hard_expiry_secs: expiry.map(|ms| ms / 1000),
             bearer: None,
+            scopes,
             trace: TraceParent {
                 trace_id: view.trace_id,
                 span_id: [0; 8],
@@ -107,20 +157,82 @@ impl Projection {
         headers
     }
 
+    /// The `exp` a token minted at `now_secs` gets: its lifetime, capped by
+    /// the session's expiry, at least one second ahead.
+    fn expiry(&self, now_secs: u64) -> u64 {
+        let exp = now_secs + TOKEN_TTL_SECONDS;
+        self.hard_expiry_secs
+            .map_or(exp, |hard| exp.min(hard))
+            .max(now_secs + 1)
+    }
+
+    /// Whether a token expiring at `exp` must be minted again at
+    /// `now_secs`: expired, or close to it while a later one is possible.
+    fn stale(&self, exp: u64, now_secs: u64) -> bool {
+        exp <= now_secs
+            || (exp <= now_secs + REMINT_MARGIN_SECONDS
+                && self.hard_expiry_secs.is_none_or(|hard| hard > exp))
+    }
+
     /// The cached `Bearer <token>`, minted again when it nears expiry.
     fn bearer(&mut self, signer: &TokenSigner, now_secs: u64) -> &str {
-        let capped = |exp: u64| self.hard_expiry_secs.map_or(exp, |hard| exp.min(hard));
-        let stale = self.claims.exp <= now_secs
-            || (self.claims.exp <= now_secs + REMINT_MARGIN_SECONDS
-                && capped(u64::MAX) > self.claims.exp);
-        if self.bearer.is_none() || stale {
+        if self.bearer.is_none() || self.stale(self.claims.exp, now_secs) {
             self.claims.iat = now_secs;
-            self.claims.exp = capped(now_secs + TOKEN_TTL_SECONDS).max(now_secs + 1);
+            self.claims.exp = self.expiry(now_secs);
             self.claims.jti = uuid::Uuid::now_v7().to_string();
             self.bearer = Some(format!("Bearer {}", signer.mint(&self.claims)));
         }
         self.bearer.as_deref().unwrap_or_default()
     }
+
+    /// A resource mandate for `resource_id` minted at `now_ms`, as
+    /// `(Bearer <mandate>, exp)`: audience and target the resource,
+    /// `use=resource`, `scope` the scopes this context holds there (every
+    /// scope the resource's rules name, `resource_scopes`, for the
+    /// application's own authority); the rest as the session token says.
+    pub(crate) fn mandate(
+        &self,
+        signer: &TokenSigner,
+        resource_id: &str,
+        resource_scopes: &[String],
+        now_ms: u64,
+    ) -> (String, u64) {
+        let now_secs = now_ms / 1000;
+        let held = self.scopes.as_deref().unwrap_or(resource_scopes);
+        let exp = self.expiry(now_secs);
+        let claims = TokenClaims {
+            aud: vec![resource_id.to_owned()],
+            target: vec![resource_id.to_owned()],
+            token_use: USE_RESOURCE.into(),
+            scope: scope_string(held),
+            iat: now_secs,
+            exp,
+            jti: uuid::Uuid::now_v7().to_string(),
+            ..self.claims.clone()
+        };
+        (format!("Bearer {}", signer.mint(&claims)), exp)
+    }
+
+    /// Whether a mandate expiring at `exp` must be minted again.
+    pub(crate) fn mandate_stale(&self, exp: u64, now_ms: u64) -> bool {
+        self.stale(exp, now_ms / 1000)
+    }
+}
+
+/// Scopes as one space-separated `scope` claim (RFC 6749 §3.3); a scope
+/// containing whitespace cannot be written there and is left out.
+fn scope_string(scopes: &[String]) -> String {
+    let mut out = String::new();
+    for scope in scopes {
+        if scope.is_empty() || scope.contains(char::is_whitespace) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(scope);
+    }
+    out
 }
 
 /// A session handle's projection, made on the handle's first `headers()`
@@ -144,12 +256,13 @@ impl DeferredProjection {
     /// [`Projection::headers`], projecting the view first if need be.
     pub fn headers(
         &mut self,
+        engine: &Engine,
         signer: &TokenSigner,
         now_ms: u64,
         span_id: [u8; 8],
     ) -> Vec<(String, String)> {
         if let DeferredProjection::Pending(view) = self {
-            *self = DeferredProjection::Ready(Projection::new(view));
+            *self = DeferredProjection::Ready(Projection::new(engine, signer, view));
         }
         let DeferredProjection::Ready(projection) = self else {
             unreachable!("projected above")

@@ -12,7 +12,7 @@ use crate::liveness::{GuestActivity, LeaseKeeper, TICK_PERIOD, Ticker};
 use crate::outbound::{Connector, ConnectorOptions, Governor, OutboundPolicy, PoolPolicy, Resolve};
 use crate::run_state::RunState;
 use crate::state::{Follower, HostIdentity, Recovery, attach_store};
-use crate::token::TokenSigner;
+use crate::token::{SigningKey, TokenSigner};
 use crate::variables::ComponentVariables;
 use caracal_authority::{
     Clock, Engine as Authority, EngineConfig, SessionId, SessionStatus, SystemClock,
@@ -265,15 +265,28 @@ impl AgentHostBuilder {
         ));
         let ticker = (!self.manual_ticks)
             .then(|| Ticker::start(engine.clone(), keeper.clone(), TICK_PERIOD));
+        let issuer = config
+            .issuer_url
+            .clone()
+            .unwrap_or_else(|| crate::token::DEFAULT_ISSUER.to_owned());
+        let alg = config.signing_algorithm;
+        let fresh = || TokenSigner::new(issuer.clone(), SigningKey::generate(alg), Vec::new());
         let signer = match (self.signer, &identity) {
+            // A given signer keeps its keys; a configured issuer URL wins.
+            (Some(signer), _) if config.issuer_url.is_some() => signer.with_issuer(issuer.clone()),
             (Some(signer), _) => signer,
-            (None, Some(identity)) => match identity.signing_key().map_err(HostError::StateDir)? {
-                Some(key) => TokenSigner::from_key(key),
-                None => TokenSigner::generate(),
+            (None, Some(identity)) => match identity
+                .signing_keys(alg, authority.clock().now_ms())
+                .map_err(HostError::StateDir)?
+            {
+                Some(keys) => TokenSigner::new(issuer.clone(), keys.active, keys.retired),
+                None => fresh(),
             },
-            (None, None) => TokenSigner::generate(),
+            (None, None) => fresh(),
         };
-        let signer = Arc::new(signer);
+        let signer = Arc::new(
+            signer.with_resources(config.resources.iter().map(|b| b.resource_id.clone())),
+        );
         let mut connector = self.connector;
         connector.pool.enabled &= config.outbound_pool;
         let connector = Arc::new(Connector::new(connector));
@@ -492,7 +505,8 @@ impl AgentHost {
     ) -> Result<String, caracal_authority::AuthorityError> {
         self.authority.check_live(session)?;
         let view = self.authority.view(session)?;
-        let mut projection = crate::projection::Projection::new(&view);
+        let mut projection =
+            crate::projection::Projection::new(&self.authority, &self.signer, &view);
         let headers = projection.headers(&self.signer, self.authority.clock().now_ms(), [1; 8]);
         Ok(headers
             .into_iter()

@@ -107,6 +107,15 @@ impl RunCommand {
             .enable_all()
             .build()
             .map_err(|e| HostError::Engine(format!("cannot start the async runtime: {e}")))?;
+        // The key set where the issuer URL says verifiers find it.
+        if let Some(addr) = caracal_host::issuer::issuer_address(host.config()) {
+            let bound = runtime
+                .block_on(caracal_host::issuer::publish(&host, addr))
+                .map_err(|e| {
+                    HostError::Engine(format!("cannot publish the key set on {addr}: {e}"))
+                })?;
+            eprintln!("caracal-host: key set at http://{bound}{}", caracal_host::issuer::JWKS_PATH);
+        }
         // The admin endpoint lives as long as the run; without it the agent
         // still runs, ungoverned by an operator.
         let _admin = runtime

@@ -4,7 +4,9 @@
 
 use caracal_host::admin::{AdminServer, Backend};
 use caracal_host::authority::SpawnRequest;
-use caracal_host::serve::{InboundMode, ServeApp, ServeError, ServeOptions, TrustedKeys};
+use caracal_host::serve::{
+    InboundMode, ServeApp, ServeError, ServeOptions, TrustedIssuer, TrustedKeys,
+};
 use caracal_host::{AgentHost, HostConfig, HostError};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,7 +19,8 @@ use std::sync::Arc;
 /// Every request must carry a bearer token this host (or a key of
 /// `--trust-jwks`) signed for a live session; the component then runs with
 /// that session as its context, so its outbound calls carry it on. The
-/// host's keys are served at /.well-known/caracal/jwks.json.
+/// host's keys are served, without a token, at /.well-known/jwks.json
+/// (and /.well-known/caracal/jwks.json).
 #[derive(Debug, clap::Args)]
 pub struct ServeCommand {
     /// A component (`.wasm`) served on every path, or a `spin.toml`.
@@ -49,6 +52,18 @@ pub struct ServeCommand {
     /// host's `--jwks` output, or its /.well-known/caracal/jwks.json).
     #[arg(long, value_name = "FILE")]
     trust_jwks: Vec<PathBuf>,
+    /// Also accept tokens of this upstream Caracal issuer (its STS, or
+    /// another host's `issuer_url`): its key set is fetched from
+    /// URL/.well-known/jwks.json?zone_id=<zone> and refreshed on an unknown
+    /// key; https, or http on a loopback address. A verified upstream
+    /// session runs as a local session holding what its token grants.
+    /// Repeatable.
+    #[arg(long, value_name = "URL")]
+    trust_issuer: Vec<String>,
+    /// The audience a trusted issuer's tokens must name (default: the
+    /// application id).
+    #[arg(long, value_name = "AUDIENCE")]
+    audience: Option<String>,
     /// Write this host's token verification keys (a JWK Set) to this file.
     #[arg(long, value_name = "FILE")]
     jwks: Option<PathBuf>,
@@ -77,6 +92,8 @@ enum StartError {
     Serve(#[from] ServeError),
     #[error("cannot use --trust-jwks {path}: {message}")]
     Jwks { path: PathBuf, message: String },
+    #[error("cannot use --trust-issuer {0}")]
+    Issuer(String),
     #[error("cannot listen on {addr}")]
     Listen {
         addr: SocketAddr,
@@ -123,10 +140,11 @@ impl ServeCommand {
                 all.extend(keys.iter().cloned());
             }
         }
-        let trusted = TrustedKeys::from_jwks(&trusted).map_err(|message| StartError::Jwks {
-            path: self.trust_jwks.first().cloned().unwrap_or_default(),
-            message,
-        })?;
+        let mut trusted =
+            TrustedKeys::from_jwks(&trusted).map_err(|message| StartError::Jwks {
+                path: self.trust_jwks.first().cloned().unwrap_or_default(),
+                message,
+            })?;
         let mut builder = AgentHost::builder()
             .config(config)
             .pooling(true)
@@ -142,6 +160,23 @@ impl ServeCommand {
                 path: path.clone(),
                 source,
             })?;
+        }
+        let audience = self
+            .audience
+            .clone()
+            .unwrap_or_else(|| host.config().application_id.clone());
+        let mut issuers = Vec::new();
+        for url in &self.trust_issuer {
+            let issuer = TrustedIssuer::new(
+                url,
+                &host.config().zone_id,
+                &audience,
+                host.connector().clone(),
+            )
+            .map_err(StartError::Issuer)?;
+            let issuer = Arc::new(issuer);
+            issuers.push(issuer.clone());
+            trusted = trusted.with_issuer(issuer);
         }
         let app = ServeApp::load(&host, &self.app)?;
         if let Some(path) = &self.mint_token {
@@ -169,7 +204,7 @@ impl ServeCommand {
         let mode = match root.clone() {
             Some(root) if self.as_application => InboundMode::AsApplication(root),
             Some(root) => InboundMode::TrustedPropagation(root),
-            None => InboundMode::Verify(trusted),
+            None => InboundMode::Verify(trusted.clone()),
         };
         let options = ServeOptions::default().forward_inbound_bearer(self.forward_inbound_bearer);
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -187,6 +222,18 @@ impl ServeCommand {
                 addr: self.listen,
                 source,
             })?;
+            // The key set at the issuer URL's address too, unless that is
+            // this listener (which serves it anyway).
+            if let Some(issuer) = caracal_host::issuer::issuer_address(host.config())
+                && issuer != addr
+            {
+                caracal_host::issuer::publish(&host, issuer)
+                    .await
+                    .map_err(|source| StartError::Listen {
+                        addr: issuer,
+                        source,
+                    })?;
+            }
             let _admin = AdminServer::start(
                 Backend::new(host.authority().clone(), host.auditor().clone()),
                 std::path::Path::new(super::admin::DEFAULT_ADMIN_FILE),
@@ -196,6 +243,14 @@ impl ServeCommand {
             .ok();
             for (id, version) in &components {
                 eprintln!("caracal-host: component `{id}` ({version})");
+            }
+            // An issuer that cannot be reached now is fetched again when
+            // its first token arrives.
+            for issuer in &issuers {
+                match issuer.refresh().await {
+                    Ok(keys) => eprintln!("caracal-host: trusting {} ({keys} keys)", issuer.url()),
+                    Err(error) => eprintln!("caracal-host: warning: {error}"),
+                }
             }
             // The one line a script (or a test) waits for.
             println!("listening on http://{addr}");
@@ -211,6 +266,7 @@ impl ServeCommand {
         if let Some(root) = root {
             host.authority().close_root(&root);
         }
+        trusted.close_upstream_sessions(host.authority());
         result
     }
 }

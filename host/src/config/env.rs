@@ -5,8 +5,11 @@ use super::{ConfigSource, ResourceBinding};
 use std::path::Path;
 
 /// Every variable this module reads, besides `CARACAL_CONFIG`.
-const VARIABLES: [&str; 15] = [
+const VARIABLES: [&str; 18] = [
     "CARACAL_OUTBOUND_POOL",
+    "CARACAL_ISSUER_URL",
+    "CARACAL_ISSUER_LISTEN",
+    "CARACAL_SIGNING_ALG",
     "CARACAL_AUDIT_FILE",
     "CARACAL_STORE_URL",
     "CARACAL_ALLOWED_OUTBOUND_HOSTS",
@@ -40,6 +43,9 @@ pub(crate) fn read(env: &dyn Fn(&str) -> Option<String>) -> RawConfig {
     raw.lease_seconds = set("CARACAL_LEASE_SECONDS");
     raw.max_sessions_per_root = set("CARACAL_MAX_SESSIONS_PER_ROOT");
     raw.outbound_pool = set("CARACAL_OUTBOUND_POOL");
+    raw.issuer_url = set("CARACAL_ISSUER_URL").filter(|(_, v)| !v.trim().is_empty());
+    raw.issuer_listen = set("CARACAL_ISSUER_LISTEN").filter(|(_, v)| !v.trim().is_empty());
+    raw.signing_alg = set("CARACAL_SIGNING_ALG").filter(|(_, v)| !v.trim().is_empty());
     if let Some(list) = env("CARACAL_ALLOWED_OUTBOUND_HOSTS") {
         raw.allowed_outbound_hosts = Some((
             "CARACAL_ALLOWED_OUTBOUND_HOSTS".into(),

@@ -46,6 +46,9 @@ pub(crate) fn read(
                 raw.max_sessions_per_root = text().map(|v| (key.clone(), v));
             }
             "outbound_pool" => raw.outbound_pool = text().map(|v| (key.clone(), v)),
+            "issuer_url" => raw.issuer_url = text().map(|v| (key.clone(), v)),
+            "issuer_listen" => raw.issuer_listen = text().map(|v| (key.clone(), v)),
+            "signing_alg" => raw.signing_alg = text().map(|v| (key.clone(), v)),
             "max_memory_mb" => raw.max_memory_mb = text().map(|v| (key.clone(), v)),
             "max_wall_seconds" => raw.max_wall_seconds = text().map(|v| (key.clone(), v)),
             "env" => raw.production = text().map(|v| (key.clone(), v)),
@@ -170,7 +173,12 @@ fn read_resources(
         };
         for unknown in entry
             .keys()
-            .filter(|k| !matches!(k.as_str(), "upstream_prefix" | "rules" | "credential"))
+            .filter(|k| {
+                !matches!(
+                    k.as_str(),
+                    "upstream_prefix" | "rules" | "credential" | "mandate"
+                )
+            })
         {
             raw.problem(format!("{key}.{unknown}"), "unknown key");
         }
@@ -185,6 +193,11 @@ fn read_resources(
         if let Some(credential) = entry.get("credential") {
             binding.credential =
                 read_credential(raw, &format!("{key}.credential"), credential, base, env);
+        }
+        match entry.get("mandate") {
+            None => {}
+            Some(toml::Value::Boolean(flag)) => binding.mandate = *flag,
+            Some(_) => raw.problem(format!("{key}.mandate"), "expected true or false"),
         }
         raw.resources.push((key, binding));
     }

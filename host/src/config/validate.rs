@@ -16,6 +16,9 @@ pub(crate) struct RawConfig {
     pub lease_seconds: Option<(String, String)>,
     pub max_sessions_per_root: Option<(String, String)>,
     pub outbound_pool: Option<(String, String)>,
+    pub issuer_url: Option<(String, String)>,
+    pub issuer_listen: Option<(String, String)>,
+    pub signing_alg: Option<(String, String)>,
     pub max_memory_mb: Option<(String, String)>,
     pub max_wall_seconds: Option<(String, String)>,
     pub resources: Vec<(String, ResourceBinding)>,
@@ -41,6 +44,9 @@ impl RawConfig {
             lease_seconds: None,
             max_sessions_per_root: None,
             outbound_pool: None,
+            issuer_url: None,
+            issuer_listen: None,
+            signing_alg: None,
             max_memory_mb: None,
             max_wall_seconds: None,
             resources: Vec::new(),
@@ -124,6 +130,27 @@ impl RawConfig {
             match parse_bool(&value) {
                 Some(flag) => config.outbound_pool = flag,
                 None => self.problem(key, format!("expected true or false, got `{value}`")),
+            }
+        }
+        if let Some((key, value)) = self.issuer_url.take() {
+            match check_issuer_url(&value, &config) {
+                Ok(()) => config.issuer_url = Some(value.trim_end_matches('/').to_string()),
+                Err(message) => self.problem(key, message),
+            }
+        }
+        if let Some((key, value)) = self.issuer_listen.take() {
+            match value.trim().parse() {
+                Ok(addr) => config.issuer_listen = Some(addr),
+                Err(_) => self.problem(
+                    key,
+                    format!("expected host:port (an IP address and a port), got `{value}`"),
+                ),
+            }
+        }
+        if let Some((key, value)) = self.signing_alg.take() {
+            match crate::token::SigningAlgorithm::parse(&value) {
+                Some(alg) => config.signing_algorithm = alg,
+                None => self.problem(key, format!("expected ES256 or EdDSA, got `{value}`")),
             }
         }
         if let Some((key, value)) = self.max_memory_mb.take() {
@@ -293,6 +320,30 @@ fn check_url(value: &str, config: &HostConfig) -> Result<(), String> {
         return Err(format!(
             "`{value}` is plain http to a non-loopback host in production; use https or set CARACAL_ALLOW_INSECURE_CONFIG_URLS=true"
         ));
+    }
+    Ok(())
+}
+
+/// An issuer URL as upstream Caracal's verifiers accept one: https, or
+/// http to a loopback host (or anywhere with
+/// `CARACAL_ALLOW_INSECURE_CONFIG_URLS=true`), no query or fragment.
+fn check_issuer_url(value: &str, config: &HostConfig) -> Result<(), String> {
+    let uri: http::Uri = value
+        .parse()
+        .map_err(|e| format!("`{value}` is not a URL: {e}"))?;
+    let host = uri.host().filter(|h| !h.is_empty());
+    match (uri.scheme_str(), host) {
+        (Some("https"), Some(_)) => {}
+        (Some("http"), Some(host)) if is_loopback(host) || config.allow_insecure_config_urls => {}
+        (Some("http"), Some(_)) => {
+            return Err(format!(
+                "`{value}` is plain http to a non-loopback host; verifiers refuse such an issuer (use https, or set CARACAL_ALLOW_INSECURE_CONFIG_URLS=true for development)"
+            ));
+        }
+        _ => return Err(format!("`{value}` must be an https:// (or loopback http://) URL")),
+    }
+    if uri.query().is_some() || value.contains('#') {
+        return Err(format!("`{value}` must not carry a query or fragment"));
     }
     Ok(())
 }

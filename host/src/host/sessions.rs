@@ -227,7 +227,7 @@ impl HostSession for AgentCtxView<'_> {
         let handle = self.table.get_mut(&session)?;
         Ok(handle
             .projection
-            .headers(&ctx.signer, now, ctx.span_ids.next()))
+            .headers(&ctx.authority, &ctx.signer, now, ctx.span_ids.next()))
     }
 
     fn spawn(

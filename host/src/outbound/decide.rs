@@ -4,11 +4,11 @@
 use super::coalesce::DenialCoalescer;
 use super::connect::Connector;
 use super::identity::{Caller, HeldSessions, identify};
+use super::mandate::Mandates;
 use super::redact::CredentialForms;
 use super::route::{Credential, Gateway, Route};
 use crate::audit::{AuditDecision, Auditor};
 use crate::config::{HostConfig, ResourceBinding};
-use crate::projection::Projection;
 use crate::token::TokenSigner;
 use caracal_audit::EventKind;
 use caracal_authority::{
@@ -21,7 +21,7 @@ use caracal_outbound_rules::{
 use caracal_policy::{Decision as PolicyDecision, Policy, PolicyInput};
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Why a request was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -91,6 +91,11 @@ pub struct Decision {
 struct Resource {
     rules: Option<ScopeRules>,
     credential: Option<Credential>,
+    /// Every scope the rules name: what a mandate of the application's own
+    /// authority carries.
+    scopes: Vec<String>,
+    /// Send a resource mandate when the resource has no credential.
+    mandate: bool,
 }
 
 /// The host's outbound rules, shared by every store.
@@ -103,8 +108,8 @@ pub struct Governor {
     allowed: AllowedHosts,
     gateway: Option<Gateway>,
     policy: Option<Policy>,
-    /// Gateway envelopes, per session (see [`Governor::envelope`]).
-    projections: Mutex<HashMap<SessionId, Projection>>,
+    /// Gateway envelopes and resource mandates, per session.
+    mandates: Mandates,
     denials: DenialCoalescer,
     /// Woken whenever the authority ends or suspends a session.
     lost: Arc<tokio::sync::Notify>,
@@ -121,9 +126,6 @@ impl Drop for Governor {
         }
     }
 }
-
-/// Sessions whose gateway envelope is kept at once.
-const PROJECTION_CACHE_LIMIT: usize = 4096;
 
 impl fmt::Debug for Governor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -183,7 +185,7 @@ impl Governor {
             allowed,
             gateway,
             policy,
-            projections: Mutex::default(),
+            mandates: Mandates::default(),
             denials: DenialCoalescer::default(),
             lost,
             connector,
@@ -376,10 +378,23 @@ impl Governor {
             Some(gateway) => Route::Gateway {
                 target: gateway.target(&rest_path_and_query(&uri)),
                 resource_id: resource_id.clone(),
-                envelope: self.envelope(&view, now_ms),
+                envelope: self.envelope(&view, &resource_id, resource, now_ms),
             },
+            // The resource's own credential; else, for a Caracal-protected
+            // upstream, the session's mandate for it.
             None => Route::Embedded {
-                credential: resource.credential.clone(),
+                credential: match &resource.credential {
+                    Some(credential) => Some(credential.clone()),
+                    None if resource.mandate => Some(self.mandates.credential(
+                        &self.authority,
+                        &self.signer,
+                        &view,
+                        &resource_id,
+                        &resource.scopes,
+                        now_ms,
+                    )),
+                    None => None,
+                },
             },
         };
         Ok(Decision {
@@ -413,24 +428,40 @@ impl Governor {
         })
     }
 
-    /// The session's envelope as the host projects it, for the gateway.
-    /// Projections are cached per session, so a session's token is signed
-    /// once and reused until it nears expiry, not signed per request.
-    fn envelope(&self, view: &SessionView, now_ms: u64) -> Vec<(String, String)> {
+    /// The session's envelope as the host projects it, for the gateway,
+    /// with the session's mandate for `resource_id` as its bearer. The
+    /// projection is cached per session, so its token is signed once and
+    /// reused until it nears expiry, not signed per request.
+    fn envelope(
+        &self,
+        view: &SessionView,
+        resource_id: &str,
+        resource: &Resource,
+        now_ms: u64,
+    ) -> Vec<(String, String)> {
         let mut span = [0u8; 8];
         span.copy_from_slice(&uuid::Uuid::now_v7().as_bytes()[8..]);
-        let mut projections = self
-            .projections
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if projections.len() >= PROJECTION_CACHE_LIMIT && !projections.contains_key(&view.id) {
-            // A crude bound: start over rather than track recency.
-            projections.clear();
+        let mut envelope =
+            self.mandates
+                .with_projection(&self.authority, &self.signer, view, |projection| {
+                    projection.headers(&self.signer, now_ms, span)
+                });
+        let mandate = self.mandates.credential(
+            &self.authority,
+            &self.signer,
+            view,
+            resource_id,
+            &resource.scopes,
+            now_ms,
+        );
+        for (name, value) in &mut envelope {
+            if name == "authorization"
+                && let Ok(bearer) = mandate.value.to_str()
+            {
+                *value = bearer.to_owned();
+            }
         }
-        projections
-            .entry(view.id.clone())
-            .or_insert_with(|| Projection::new(view))
-            .headers(&self.signer, now_ms, span)
+        envelope
     }
 }
 
@@ -471,7 +502,19 @@ fn resource(binding: &ResourceBinding) -> Result<Resource, String> {
             })
         })
         .transpose()?;
-    Ok(Resource { rules, credential })
+    let mut scopes: Vec<String> = binding
+        .rules
+        .iter()
+        .flat_map(|(_, scopes)| scopes.iter().cloned())
+        .collect();
+    scopes.sort();
+    scopes.dedup();
+    Ok(Resource {
+        rules,
+        credential,
+        scopes,
+        mandate: binding.mandate,
+    })
 }
 
 fn join(errors: &[impl fmt::Display]) -> String {

@@ -89,8 +89,14 @@ pub(crate) fn identify(
     let claims = signer
         .verify(token.trim(), now_secs)
         .map_err(|e| Denial::Identity(format!("bearer token refused: {e}")))?;
-    let session = match &claims.sid {
-        Some(sid) => SessionId::from(sid.as_str()),
+    if claims.token_use != crate::token::USE_SESSION {
+        return Err(Denial::Identity(format!(
+            "the bearer is a `{}` token; a request carries a session token (`use=session`)",
+            claims.token_use
+        )));
+    }
+    let session = match &claims.agent_session_id {
+        Some(session) => SessionId::from(session.as_str()),
         // A root token speaks for the application: this store's root.
         None => root.clone(),
     };
@@ -109,7 +115,7 @@ pub(crate) fn identify(
 /// key, or its payload the host's issuer.
 fn looks_host_minted(token: &str, signer: &TokenSigner) -> bool {
     use base64::Engine as _;
-    if crate::token::token_key_id(token).is_some_and(|kid| kid == signer.key_id()) {
+    if crate::token::token_key_id(token).is_some_and(|kid| signer.knows_key(&kid)) {
         return true;
     }
     token
@@ -121,5 +127,5 @@ fn looks_host_minted(token: &str, signer: &TokenSigner) -> bool {
                 .ok()
         })
         .and_then(|payload| serde_json::from_slice::<serde_json::Value>(&payload).ok())
-        .is_some_and(|claims| claims["iss"] == crate::token::ISSUER)
+        .is_some_and(|claims| claims["iss"] == signer.issuer())
 }

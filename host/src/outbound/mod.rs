@@ -26,6 +26,7 @@ mod coalesce;
 mod connect;
 mod decide;
 mod identity;
+mod mandate;
 mod redact;
 mod revocable;
 mod route;

@@ -19,8 +19,7 @@ use crate::outbound::OutboundPolicy;
 use crate::run_state::RunState;
 use crate::runner::AgentHost;
 
-/// Where the host serves its token-verification keys as a JWK Set.
-pub const JWKS_PATH: &str = "/.well-known/caracal/jwks.json";
+pub use crate::issuer::JWKS_PATH;
 
 /// Everything a request handler reads.
 struct Shared {
@@ -102,8 +101,16 @@ async fn handle(
     client: SocketAddr,
 ) -> Response<ServeBody> {
     let host = &shared.host;
-    if request.uri().path() == JWKS_PATH {
-        return json(StatusCode::OK, host.signer().jwks());
+    // The key set, outside the inbound boundary (verifiers fetch it
+    // without a token).
+    if crate::issuer::is_jwks_path(request.uri().path()) {
+        let (status, body) = crate::issuer::jwks_response(
+            host.signer(),
+            &host.config().zone_id,
+            request.method(),
+            request.uri().query(),
+        );
+        return json(status, body);
     }
     let path = request.uri().path().to_owned();
     let Some((served, matched)) = shared.app.route(&path) else {
@@ -118,7 +125,9 @@ async fn handle(
         host.signer(),
         host.authority(),
         &shared.verified,
-    ) {
+    )
+    .await
+    {
         Ok(base) => base,
         Err(rejection) => return unauthorized(rejection),
     };
@@ -128,6 +137,7 @@ async fn handle(
     bind_envelope(
         request.headers_mut(),
         host.authority(),
+        host.signer(),
         &base,
         &shared.verified,
     );

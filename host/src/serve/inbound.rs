@@ -4,14 +4,13 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use caracal_authority::{Engine, SessionId};
 use caracal_envelope::{Baggage, Envelope, TraceParent};
-use ed25519_dalek::VerifyingKey;
 use http::HeaderMap;
 
-use crate::token::{TokenSigner, token_key_id, verify_with_key};
+use super::trusted_issuer::TrustedIssuer;
+use super::upstream::UpstreamSessions;
+use crate::token::{PublicKey, TokenSigner, decode_token, keys_of_jwks, token_key_id};
 
 /// How a served request's context is bound.
 #[derive(Clone, Debug)]
@@ -31,42 +30,64 @@ pub enum InboundMode {
     TrustedPropagation(SessionId),
 }
 
-/// Public keys of other hosts whose tokens this host accepts, by `kid`
-/// (read from their JWK Sets).
+/// Whose tokens this host accepts besides its own: keys of other hosts by
+/// `kid` (read from their JWK Sets, `--trust-jwks`), and upstream issuers
+/// (`--trust-issuer`) whose sessions are bound as local ones.
 #[derive(Clone, Debug, Default)]
-pub struct TrustedKeys(Arc<Vec<(String, VerifyingKey)>>);
+pub struct TrustedKeys {
+    keys: Arc<Vec<PublicKey>>,
+    issuers: Vec<Arc<TrustedIssuer>>,
+    /// The local sessions verified upstream sessions are bound as.
+    upstream: Arc<UpstreamSessions>,
+}
 
 impl TrustedKeys {
-    /// The Ed25519 (`OKP`) keys of a JWK Set; any other key is refused
-    /// with a message naming it.
+    /// The keys of a JWK Set (EC P-256 for ES256, OKP Ed25519 for EdDSA);
+    /// any other key is refused with a message naming it.
     pub fn from_jwks(jwks: &serde_json::Value) -> Result<TrustedKeys, String> {
-        let keys = jwks
-            .get("keys")
-            .and_then(|k| k.as_array())
-            .ok_or("a JWK Set needs a `keys` array")?;
-        let mut out = Vec::new();
-        for (i, key) in keys.iter().enumerate() {
-            let field = |name: &str| key.get(name).and_then(|v| v.as_str());
-            if field("kty") != Some("OKP") || field("crv") != Some("Ed25519") {
-                return Err(format!("key {i}: only OKP Ed25519 keys are supported"));
-            }
-            let kid = field("kid").ok_or(format!("key {i}: missing `kid`"))?;
-            let x = field("x").ok_or(format!("key {i}: missing `x`"))?;
-            let bytes: [u8; 32] = URL_SAFE_NO_PAD
-                .decode(x)
-                .ok()
-                .and_then(|b| b.try_into().ok())
-                .ok_or(format!("key {i}: `x` is not 32 base64url bytes"))?;
-            let key = VerifyingKey::from_bytes(&bytes)
-                .map_err(|e| format!("key {i}: not an Ed25519 public key: {e}"))?;
-            out.push((kid.to_owned(), key));
-        }
-        Ok(TrustedKeys(Arc::new(out)))
+        Ok(TrustedKeys {
+            keys: Arc::new(keys_of_jwks(jwks)?),
+            ..TrustedKeys::default()
+        })
     }
 
-    fn get(&self, kid: &str) -> Option<&VerifyingKey> {
-        self.0.iter().find(|(k, _)| k == kid).map(|(_, key)| key)
+    /// Also accepts `issuer`'s tokens; each verified upstream session is
+    /// bound as a local session holding what its token grants, no more.
+    pub fn with_issuer(mut self, issuer: Arc<TrustedIssuer>) -> TrustedKeys {
+        self.issuers.push(issuer);
+        self
     }
+
+    /// Ends the local sessions upstream sessions were bound as (when
+    /// serving stops).
+    pub fn close_upstream_sessions(&self, authority: &Engine) {
+        self.upstream.close_all(authority);
+    }
+
+    fn get(&self, kid: &str) -> Option<&PublicKey> {
+        self.keys.iter().find(|key| key.kid() == kid)
+    }
+
+    /// The trusted issuer `token` says issued it (its unverified `iss`).
+    fn issuer_of(&self, token: &str) -> Option<&Arc<TrustedIssuer>> {
+        if self.issuers.is_empty() {
+            return None;
+        }
+        let iss = unverified_issuer(token)?;
+        self.issuers.iter().find(|issuer| issuer.url() == iss)
+    }
+}
+
+/// The `iss` of a token's payload, unverified (only to pick the issuer
+/// whose keys then verify it).
+fn unverified_issuer(token: &str) -> Option<String> {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1)?;
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&payload).ok()?;
+    claims.get("iss")?.as_str().map(str::to_owned)
 }
 
 /// A refused request: HTTP 401 with an OAuth-style error body.
@@ -118,7 +139,7 @@ fn bounded_insert<K: std::hash::Hash + Eq, V>(map: &Mutex<HashMap<K, V>>, key: K
 }
 
 /// The session a request with `headers` runs under, or why it is refused.
-pub(crate) fn bind(
+pub(crate) async fn bind(
     mode: &InboundMode,
     headers: &HeaderMap,
     signer: &TokenSigner,
@@ -178,20 +199,48 @@ pub(crate) fn bind(
                     .map(|()| session)
                     .map_err(|e| Rejection::invalid(e.message().to_owned()));
             }
+            if let Some(issuer) = trusted.issuer_of(token) {
+                let claims = issuer
+                    .verify(token, now_secs)
+                    .await
+                    .map_err(|e| Rejection::invalid(e.to_string()))?;
+                let session = trusted
+                    .upstream
+                    .bind(authority, &claims, now_secs)
+                    .map_err(Rejection::invalid)?;
+                bounded_insert(
+                    &verified.tokens,
+                    token.to_owned(),
+                    (session.clone(), claims.exp + crate::token::VERIFY_LEEWAY_SECONDS),
+                );
+                return Ok(session);
+            }
             let claims = match token_key_id(token) {
-                Some(kid) if kid == signer.key_id() => signer.verify(token, now_secs),
+                Some(kid) if signer.knows_key(&kid) => signer
+                    .verify(token, now_secs)
+                    .map(|claims| (*claims).clone()),
                 Some(kid) => match trusted.get(&kid) {
-                    Some(key) => verify_with_key(key, token, now_secs),
+                    Some(key) => decode_token(std::slice::from_ref(key), token).and_then(|c| {
+                        if c.exp <= now_secs {
+                            Err(crate::token::TokenError::Expired)
+                        } else {
+                            Ok(c)
+                        }
+                    }),
                     None => return Err(Rejection::invalid(format!("unknown signing key `{kid}`"))),
                 },
                 None => return Err(Rejection::invalid("the token names no signing key")),
             }
             .map_err(|e| Rejection::invalid(e.to_string()))?;
-            let session = claims.sid.map(SessionId::from).ok_or_else(|| {
-                Rejection::invalid(
-                    "the token is an application root token; a session token is needed",
-                )
-            })?;
+            let session = claims
+                .agent_session_id
+                .clone()
+                .map(SessionId::from)
+                .ok_or_else(|| {
+                    Rejection::invalid(
+                        "the token is an application root token; a session token is needed",
+                    )
+                })?;
             authority
                 .check_live(&session)
                 .map_err(|e| Rejection::invalid(e.message().to_owned()))?;
@@ -213,6 +262,7 @@ pub(crate) fn bind(
 pub(crate) fn bind_envelope(
     headers: &mut HeaderMap,
     authority: &Engine,
+    signer: &TokenSigner,
     session: &SessionId,
     verified: &Verified,
 ) {
@@ -231,7 +281,7 @@ pub(crate) fn bind_envelope(
             if view.is_root {
                 return;
             }
-            let projection = crate::projection::Projection::new(&view);
+            let projection = crate::projection::Projection::new(authority, signer, &view);
             let ours = Baggage::parse(projection.baggage()).unwrap_or_default();
             let entry = (ours, projection.trace_id());
             bounded_insert(&verified.envelopes, session.clone(), entry.clone());
@@ -289,19 +339,16 @@ mod tests {
         let session = authority.spawn(&root, SpawnRequest::task()).unwrap().id;
         let signer = TokenSigner::generate();
         let now = clock.now_ms() / 1000;
-        let token = signer.mint(&TokenClaims {
-            iss: crate::token::ISSUER.to_owned(),
-            sub: session.to_string(),
-            zone: "local".to_owned(),
-            app: "default".to_owned(),
-            sid: Some(session.to_string()),
-            did: None,
-            pdid: None,
-            hop: 0,
-            iat: now,
-            exp: now + 300,
-            jti: "test".to_owned(),
-        });
+        let token = signer.mint(&TokenClaims::session(
+            crate::token::ISSUER,
+            "local",
+            "default",
+            root.as_str(),
+            session.as_str(),
+            0,
+            now,
+            now + 300,
+        ));
         (authority, clock, signer, session, token)
     }
 
@@ -314,35 +361,35 @@ mod tests {
         headers
     }
 
-    #[test]
-    fn a_verified_token_is_remembered_and_still_checked_for_expiry_and_liveness() {
+    #[tokio::test]
+    async fn a_verified_token_is_remembered_and_still_checked_for_expiry_and_liveness() {
         let (authority, clock, signer, session, token) = fixture();
         let mode = InboundMode::Verify(TrustedKeys::default());
         let verified = Verified::default();
 
-        let bound = bind(&mode, &bearer(&token), &signer, &authority, &verified).unwrap();
+        let bound = bind(&mode, &bearer(&token), &signer, &authority, &verified).await.unwrap();
         assert_eq!(bound, session);
         let cached = verified.tokens.lock().unwrap().get(&token).cloned();
         assert_eq!(cached.map(|(s, _)| s), Some(session.clone()));
         assert_eq!(
-            bind(&mode, &bearer(&token), &signer, &authority, &verified).unwrap(),
+            bind(&mode, &bearer(&token), &signer, &authority, &verified).await.unwrap(),
             session
         );
 
         clock.advance(Duration::from_secs(301));
-        let expired = bind(&mode, &bearer(&token), &signer, &authority, &verified).unwrap_err();
+        let expired = bind(&mode, &bearer(&token), &signer, &authority, &verified).await.unwrap_err();
         assert_eq!(expired.code, "invalid_token");
     }
 
-    #[test]
-    fn a_remembered_token_of_a_closed_session_is_refused() {
+    #[tokio::test]
+    async fn a_remembered_token_of_a_closed_session_is_refused() {
         let (authority, _clock, signer, session, token) = fixture();
         let mode = InboundMode::Verify(TrustedKeys::default());
         let verified = Verified::default();
-        bind(&mode, &bearer(&token), &signer, &authority, &verified).unwrap();
+        bind(&mode, &bearer(&token), &signer, &authority, &verified).await.unwrap();
 
         authority.close(&session).unwrap();
-        let refused = bind(&mode, &bearer(&token), &signer, &authority, &verified).unwrap_err();
+        let refused = bind(&mode, &bearer(&token), &signer, &authority, &verified).await.unwrap_err();
         assert_eq!(refused.code, "invalid_token");
     }
 }

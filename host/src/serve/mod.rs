@@ -14,7 +14,10 @@ mod app;
 mod handler;
 mod http;
 mod inbound;
+mod trusted_issuer;
+mod upstream;
 
 pub use app::{ServeApp, ServeError};
 pub use http::{JWKS_PATH, ServeOptions, serve, serve_with};
 pub use inbound::{InboundMode, TrustedKeys};
+pub use trusted_issuer::TrustedIssuer;

@@ -84,13 +84,33 @@ impl HostIdentity {
         &self.id
     }
 
-    /// The token-signing key kept in the state directory (created on first
-    /// use), so tokens survive a restart; `None` for an identity without a
-    /// directory. A key file that holds no key is an error, never replaced.
-    pub fn signing_key(&self) -> std::io::Result<Option<ed25519_dalek::SigningKey>> {
+    /// The token-signing keys kept in the state directory (created on
+    /// first use), so tokens survive a restart; a signing key of another
+    /// algorithm than `alg` is rotated out. `None` for an identity without
+    /// a directory. A key file that holds no key is an error, never
+    /// replaced.
+    pub fn signing_keys(
+        &self,
+        alg: crate::token::SigningAlgorithm,
+        now_ms: u64,
+    ) -> std::io::Result<Option<super::StoredKeys>> {
         self.dir
             .as_deref()
-            .map(super::signing_key::load_or_create)
+            .map(|dir| super::signing_key::load_or_create(dir, alg, now_ms))
+            .transpose()
+    }
+
+    /// Rotates the signing key kept in the state directory: a new `alg`
+    /// key signs from the next start; the old one stays published until
+    /// the tokens it signed have expired. `None` without a directory.
+    pub fn rotate_signing_key(
+        &self,
+        alg: crate::token::SigningAlgorithm,
+        now_ms: u64,
+    ) -> std::io::Result<Option<super::StoredKeys>> {
+        self.dir
+            .as_deref()
+            .map(|dir| super::signing_key::rotate(dir, alg, now_ms))
             .transpose()
     }
 }

@@ -25,7 +25,7 @@ use caracal_store::{Lifecycle, SessionStatus, Store, StoreError};
 pub use follower::Follower;
 pub use host_id::{DEFAULT_STATE_DIR, HostIdentity};
 pub use persister::StorePersister;
-pub use signing_key::SIGNING_KEY_FILE;
+pub use signing_key::{SIGNING_KEY_FILE, SIGNING_KEYS_FILE, StoredKeys};
 
 use records::{durable_edge, durable_session};
 

@@ -40,7 +40,9 @@ fn run_hello_agent_on_the_embedded_defaults() {
     );
     assert!(stdout.contains("  authorization: Bearer "), "{stdout}");
     let jwks: serde_json::Value = serde_json::from_slice(&std::fs::read(jwks).unwrap()).unwrap();
-    assert_eq!(jwks["keys"][0]["crv"], "Ed25519");
+    assert_eq!(jwks["keys"][0]["kty"], "EC");
+    assert_eq!(jwks["keys"][0]["crv"], "P-256");
+    assert_eq!(jwks["keys"][0]["alg"], "ES256");
 }
 
 #[test]

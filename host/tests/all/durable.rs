@@ -268,7 +268,7 @@ fn tokens_a_host_minted_still_verify_after_its_restart() {
     let key_file = dir
         .path()
         .join("state")
-        .join(caracal_host::state::SIGNING_KEY_FILE);
+        .join(caracal_host::state::SIGNING_KEYS_FILE);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
@@ -284,7 +284,7 @@ fn tokens_a_host_minted_still_verify_after_its_restart() {
         .signer()
         .verify(token, now)
         .expect("the old token verifies");
-    assert_eq!(claims.sid.as_deref(), Some(service.as_str()));
+    assert_eq!(claims.agent_session_id.as_deref(), Some(service.as_str()));
 }
 
 #[test]
@@ -294,13 +294,13 @@ fn a_damaged_signing_key_stops_the_start_and_is_left_as_it_is() {
     let key_file = dir
         .path()
         .join("state")
-        .join(caracal_host::state::SIGNING_KEY_FILE);
+        .join(caracal_host::state::SIGNING_KEYS_FILE);
     std::fs::write(&key_file, "not a key").unwrap();
 
     let error = host_in(dir.path()).expect_err("a damaged key is refused");
     let message = format!("{:#}", anyhow::Error::new(error));
     assert!(
-        message.contains("signing-key") && message.contains("holds no Ed25519 key"),
+        message.contains("signing-keys.json") && message.contains("move it away"),
         "{message}"
     );
     assert_eq!(std::fs::read_to_string(&key_file).unwrap(), "not a key");

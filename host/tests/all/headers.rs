@@ -26,8 +26,9 @@ fn block(stdout: &str, heading: &str) -> HashMap<String, String> {
 fn verify(token: &str) -> serde_json::Value {
     let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_value(host().signer().jwks()).unwrap();
     let key = jsonwebtoken::DecodingKey::from_jwk(&jwks.keys[0]).unwrap();
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
-    validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    validation.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
+    validation.set_audience(&["default"]);
     validation.set_issuer(&["caracal-host"]);
     jsonwebtoken::decode::<serde_json::Value>(token, &key, &validation)
         .expect("token verifies")
@@ -64,13 +65,6 @@ async fn hello_agent_headers_parse_with_independent_w3c_parsers_and_verify() {
         "{run}"
     );
     assert_eq!(
-        members
-            .get("caracal.session")
-            .map(|v| v.to_string())
-            .as_deref(),
-        Some("local/default")
-    );
-    assert_eq!(
         members.get("caracal.hop").map(|v| v.to_string()).as_deref(),
         Some("0")
     );
@@ -79,9 +73,17 @@ async fn hello_agent_headers_parse_with_independent_w3c_parsers_and_verify() {
         .strip_prefix("Bearer ")
         .expect("bearer");
     let claims = verify(token);
-    assert_eq!(claims["sid"], session.as_str());
-    assert_eq!(claims["zone"], "local");
-    assert_eq!(claims["app"], "default");
+    assert_eq!(claims["agent_session_id"], session.as_str());
+    assert_eq!(claims["zone_id"], "local");
+    assert_eq!(claims["client_id"], "default");
+    assert_eq!(claims["use"], "session");
+    assert_eq!(claims["sub_type"], "application");
+    // The subject authority record: the application's root context, as
+    // the baggage's caracal.session names it.
+    assert_eq!(
+        members.get("caracal.session").map(|v| v.to_string()),
+        claims["sid"].as_str().map(str::to_owned)
+    );
     assert!(claims["jti"].as_str().is_some_and(|j| !j.is_empty()));
 }
 
@@ -104,8 +106,8 @@ async fn a_narrowed_child_presents_its_delegation_and_hop() {
     );
     assert!(baggage.contains("caracal.hop=1"), "{run}");
     let claims = verify(headers["authorization"].strip_prefix("Bearer ").unwrap());
-    assert_eq!(claims["did"], edge.as_str());
-    assert_eq!(claims["hop"], 1);
+    assert_eq!(claims["delegation_edge_id"], edge.as_str());
+    assert_eq!(claims["hop_count"], 1);
 }
 
 #[tokio::test]
@@ -134,11 +136,15 @@ async fn wire_format_is_byte_exact() {
                 .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
     );
     assert_eq!(parts[3], "01");
+    // caracal.session is the subject authority record the token's `sid`
+    // names: the application's root context.
+    let claims = verify(headers["authorization"].strip_prefix("Bearer ").unwrap());
     assert_eq!(
         headers["baggage"],
         format!(
-            "caracal.agent_session={},caracal.hop=0,caracal.session=local%2Fdefault",
-            context["session"]
+            "caracal.agent_session={},caracal.hop=0,caracal.session={}",
+            context["session"],
+            claims["sid"].as_str().unwrap()
         ),
     );
 }

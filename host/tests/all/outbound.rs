@@ -246,7 +246,11 @@ async fn a_configured_gateway_receives_the_rewritten_request_with_the_envelope()
         .signer()
         .verify(bearer, now_secs())
         .expect("a host-minted token");
-    assert_eq!(claims.app, "default");
+    assert_eq!(claims.client_id, "default");
+    // The gateway gets the session's mandate for the resource.
+    assert_eq!(claims.token_use, "resource");
+    assert_eq!(claims.aud, ["resource://tickets"]);
+    assert_eq!(claims.target, ["resource://tickets"]);
     assert!(seen[0].headers["traceparent"].starts_with("00-"));
     assert!(!seen[0].headers.contains_key("x-caracal-credential"));
 
@@ -450,14 +454,25 @@ async fn the_sdk_transport_sends_the_envelope_only_where_it_is_routed() {
         "{run}"
     );
     assert!(run.stdout.contains("SENT routed baggage: "), "{run}");
-    // ... and the embedded gateway took it off again before the upstream.
+    // ... and the embedded gateway took it off again before the upstream,
+    // which (the resource has no credential of its own) gets the session's
+    // resource mandate instead, never the guest's session token.
     let seen = upstream.seen();
     let paths: Vec<&str> = seen.iter().map(|s| s.path.as_str()).collect();
     assert_eq!(paths, ["/plain", "/routed/tickets", "/routed/tickets"]);
-    assert!(
-        seen.iter()
-            .all(|s| !s.headers.contains_key("authorization"))
-    );
+    assert!(!seen[0].headers.contains_key("authorization"));
+    for routed in &seen[1..] {
+        let mandate = routed.headers["authorization"]
+            .strip_prefix("Bearer ")
+            .unwrap();
+        let claims = host.signer().verify(mandate, now_secs()).unwrap();
+        assert_eq!(claims.token_use, "resource");
+        assert_eq!(claims.aud, ["resource://routed"]);
+        assert!(
+            !run.stdout.contains(mandate),
+            "the guest never sees the mandate"
+        );
+    }
     assert!(seen.iter().all(|s| {
         !s.headers
             .get("baggage")

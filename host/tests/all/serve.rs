@@ -261,7 +261,7 @@ async fn the_spin_example_carries_the_inbound_envelope_to_its_upstream_call() {
         .signer()
         .verify(token, host.authority().clock().now_ms() / 1000)
         .unwrap();
-    assert_eq!(claims.sid.as_deref(), Some(session.as_str()));
+    assert_eq!(claims.agent_session_id.as_deref(), Some(session.as_str()));
     assert!(
         call.headers["baggage"].contains(&format!("caracal.agent_session={session}")),
         "{:?}",

@@ -189,19 +189,18 @@ pub fn session_token(
     hop: u32,
 ) -> String {
     let now = host.authority().clock().now_ms() / 1000;
-    host.signer().mint(&caracal_host::token::TokenClaims {
-        iss: caracal_host::token::ISSUER.into(),
-        sub: session.to_string(),
-        zone: "local".into(),
-        app: "default".into(),
-        sid: Some(session.to_string()),
-        did: None,
-        pdid: None,
-        hop,
-        iat: now,
-        exp: now + 300,
-        jti: uuid::Uuid::now_v7().to_string(),
-    })
+    let root = host.authority().root_context(session).unwrap();
+    host.signer()
+        .mint(&caracal_host::token::TokenClaims::session(
+            host.signer().issuer(),
+            "local",
+            "default",
+            root.as_str(),
+            session.as_str(),
+            hop,
+            now,
+            now + 300,
+        ))
 }
 
 /// The live root session of the one guest running on `host`.

@@ -136,6 +136,14 @@ impl Engine {
         Ok(links)
     }
 
+    /// The root context of `id`'s tree (`id` itself for a root); the
+    /// subject authority record a token names. Unknown => NotFound.
+    pub fn root_context(&self, id: &SessionId) -> Result<SessionId, AuthorityError> {
+        let tree = self.read();
+        let idx = tree.find(id).ok_or_else(|| not_found(id))?;
+        Ok(tree.node(root_of(&tree, idx)).id.clone())
+    }
+
     /// A link for node `idx` holding edge `edge` (`None`: the application's
     /// own authority).
     fn link(&self, tree: &Tree, idx: usize, edge: Option<usize>) -> ChainLink {

@@ -192,6 +192,67 @@ impl Connector {
         }
     }
 
+    /// GETs `url` for the host itself (an operator-named URL: any address
+    /// may be reached), reading at most `max_bytes` of the answer within
+    /// `timeout`. For small documents such as a trusted issuer's key set.
+    pub(crate) async fn get(
+        &self,
+        url: &http::Uri,
+        max_bytes: usize,
+        timeout: Duration,
+    ) -> Result<(http::StatusCode, bytes::Bytes), String> {
+        use http_body_util::BodyExt as _;
+        let mut request = http::Request::new(
+            http_body_util::Empty::new()
+                .map_err(|never| match never {})
+                .boxed_unsync(),
+        );
+        *request.uri_mut() = url.clone();
+        if let Some(authority) = url.authority()
+            && let Ok(host) = http::HeaderValue::from_str(authority.as_str())
+        {
+            request.headers_mut().insert(http::header::HOST, host);
+        }
+        request.headers_mut().insert(
+            http::header::ACCEPT,
+            http::HeaderValue::from_static("application/json"),
+        );
+        let options = RequestOptions {
+            connect_timeout: Some(timeout),
+            first_byte_timeout: Some(timeout),
+            between_bytes_timeout: Some(timeout),
+        };
+        let destination = Destination {
+            reach: Reach::Named,
+            class: PoolClass::Plain,
+        };
+        let exchange = async {
+            let (response, io) = self
+                .send(request, Some(options), destination)
+                .await
+                .map_err(|e| match e {
+                    SendError::Refused { host, address, .. } => {
+                        format!("{host} resolved to {address}, which may not be reached")
+                    }
+                    SendError::Http(error) => format!("{error:?}"),
+                })?;
+            if let Some(io) = io {
+                tokio::spawn(io);
+            }
+            let status = response.status();
+            let limited = http_body_util::Limited::new(response.into_body(), max_bytes);
+            let body = limited
+                .collect()
+                .await
+                .map_err(|e| format!("reading the answer: {e}"))?
+                .to_bytes();
+            Ok((status, body))
+        };
+        tokio::time::timeout(timeout, exchange)
+            .await
+            .map_err(|_| format!("no answer within {timeout:?}"))?
+    }
+
     /// `host`'s addresses: the literal itself, or what the resolver says.
     async fn addresses(&self, host: &str, timeout: Duration) -> Result<Vec<IpAddr>, Error> {
         if let Ok(ip) = host.parse::<IpAddr>() {
