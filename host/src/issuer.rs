@@ -40,10 +40,13 @@ pub fn jwks_response(
                 "error_description": "the key set is read with GET"}),
         );
     }
-    let asked = query.into_iter().flat_map(|q| q.split('&')).find_map(|pair| {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (name == "zone_id").then(|| percent_decode(value))
-    });
+    let asked = query
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .find_map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (name == "zone_id").then(|| percent_decode(value))
+        });
     match asked {
         Some(zone) if zone != zone_id => (
             StatusCode::NOT_FOUND,
@@ -108,11 +111,16 @@ pub fn issuer_address(config: &HostConfig) -> Option<SocketAddr> {
 /// Starts publishing `host`'s key set on `addr` (see [`issuer_address`])
 /// on the current runtime; returns the bound address. The listener lives
 /// as long as the runtime.
-pub async fn publish(
+pub async fn publish(host: &crate::AgentHost, addr: SocketAddr) -> std::io::Result<SocketAddr> {
+    publish_on(host, tokio::net::TcpListener::bind(addr).await?)
+}
+
+/// [`publish`] on a listener already bound (tests bind first to learn the
+/// port the issuer URL names).
+pub fn publish_on(
     host: &crate::AgentHost,
-    addr: SocketAddr,
+    listener: tokio::net::TcpListener,
 ) -> std::io::Result<SocketAddr> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
     let signer = host.shared_signer().clone();
     let zone = host.config().zone_id.clone();
@@ -191,13 +199,22 @@ mod tests {
             issuer_url: Some("http://127.0.0.1:4100".into()),
             ..HostConfig::default()
         };
-        assert_eq!(issuer_address(&config), Some("127.0.0.1:4100".parse().unwrap()));
+        assert_eq!(
+            issuer_address(&config),
+            Some("127.0.0.1:4100".parse().unwrap())
+        );
         config.issuer_url = Some("http://localhost:4101/".into());
-        assert_eq!(issuer_address(&config), Some("127.0.0.1:4101".parse().unwrap()));
+        assert_eq!(
+            issuer_address(&config),
+            Some("127.0.0.1:4101".parse().unwrap())
+        );
         config.issuer_url = Some("https://issuer.example".into());
         assert_eq!(issuer_address(&config), None);
         config.issuer_listen = Some("0.0.0.0:9000".parse().unwrap());
-        assert_eq!(issuer_address(&config), Some("0.0.0.0:9000".parse().unwrap()));
+        assert_eq!(
+            issuer_address(&config),
+            Some("0.0.0.0:9000".parse().unwrap())
+        );
         assert_eq!(issuer_address(&HostConfig::default()), None);
     }
 }

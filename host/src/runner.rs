@@ -279,14 +279,23 @@ impl AgentHostBuilder {
                 .signing_keys(alg, authority.clock().now_ms())
                 .map_err(HostError::StateDir)?
             {
-                Some(keys) => TokenSigner::new(issuer.clone(), keys.active, keys.retired),
+                Some(keys) => {
+                    let signer = TokenSigner::new(issuer.clone(), keys.active, keys.retired);
+                    // A staged key signs once this start has published it
+                    // long enough, whatever the file says.
+                    if let Some((key, at)) = keys.staged {
+                        let ahead = authority.clock().now_ms()
+                            + crate::token::STAGED_KEY_PUBLISHED_AHEAD_SECONDS * 1000;
+                        signer.stage(key, at.max(ahead));
+                    }
+                    signer
+                }
                 None => fresh(),
             },
             (None, None) => fresh(),
         };
-        let signer = Arc::new(
-            signer.with_resources(config.resources.iter().map(|b| b.resource_id.clone())),
-        );
+        let signer =
+            Arc::new(signer.with_resources(config.resources.iter().map(|b| b.resource_id.clone())));
         let mut connector = self.connector;
         connector.pool.enabled &= config.outbound_pool;
         let connector = Arc::new(Connector::new(connector));
@@ -513,6 +522,27 @@ impl AgentHost {
             .find(|(name, _)| name == "authorization")
             .map(|(_, value)| value)
             .unwrap_or_default())
+    }
+
+    /// Rotates the signing key of this running host: a new key (of the
+    /// configured algorithm) is published now and signs
+    /// [`STAGED_KEY_PUBLISHED_AHEAD_SECONDS`](crate::token::STAGED_KEY_PUBLISHED_AHEAD_SECONDS)
+    /// later, once every verifier's cached key set has seen it; the old key
+    /// then retires, still published until its tokens have expired. Kept
+    /// in the state directory, if the host has one. Returns the new `kid`
+    /// and when it signs from (unix ms).
+    pub fn rotate_signing_key(&self) -> Result<(String, u64), HostError> {
+        let now = self.authority.clock().now_ms();
+        let key = SigningKey::generate(self.config.signing_algorithm);
+        let kid = key.kid().to_owned();
+        let at = now + crate::token::STAGED_KEY_PUBLISHED_AHEAD_SECONDS * 1000;
+        if let Some(identity) = &self.identity {
+            identity
+                .save_staged_key(&key, at, now)
+                .map_err(HostError::StateDir)?;
+        }
+        self.signer.stage(key, at);
+        Ok((kid, at))
     }
 
     /// The signer as shared with request handlers.

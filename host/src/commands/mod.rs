@@ -2,6 +2,7 @@
 
 mod admin;
 mod audit;
+mod keys;
 mod run;
 mod serve;
 
@@ -33,6 +34,9 @@ enum Command {
     Serve(serve::ServeCommand),
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Show or rotate the token-signing keys of a stopped host.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// Inspect the sessions of a running host (`list`, `tree`, `show`).
     Sessions {
         #[command(subcommand)]
@@ -78,6 +82,7 @@ impl Cli {
             Command::Run(command) => command.execute(),
             Command::Serve(command) => command.execute(),
             Command::Audit(command) => command.execute(),
+            Command::Keys(command) => command.execute(),
             Command::Sessions { command, target } => command.execute(&target),
             Command::Delegations { command, target } => command.execute(&target),
             Command::Revoke { id, target } => admin::act(&target, "revoke", &id),

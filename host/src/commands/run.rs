@@ -114,7 +114,10 @@ impl RunCommand {
                 .map_err(|e| {
                     HostError::Engine(format!("cannot publish the key set on {addr}: {e}"))
                 })?;
-            eprintln!("caracal-host: key set at http://{bound}{}", caracal_host::issuer::JWKS_PATH);
+            eprintln!(
+                "caracal-host: key set at http://{bound}{}",
+                caracal_host::issuer::JWKS_PATH
+            );
         }
         // The admin endpoint lives as long as the run; without it the agent
         // still runs, ungoverned by an operator.

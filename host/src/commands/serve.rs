@@ -140,11 +140,10 @@ impl ServeCommand {
                 all.extend(keys.iter().cloned());
             }
         }
-        let mut trusted =
-            TrustedKeys::from_jwks(&trusted).map_err(|message| StartError::Jwks {
-                path: self.trust_jwks.first().cloned().unwrap_or_default(),
-                message,
-            })?;
+        let mut trusted = TrustedKeys::from_jwks(&trusted).map_err(|message| StartError::Jwks {
+            path: self.trust_jwks.first().cloned().unwrap_or_default(),
+            message,
+        })?;
         let mut builder = AgentHost::builder()
             .config(config)
             .pooling(true)

@@ -171,15 +171,12 @@ fn read_resources(
             raw.problem(key, "expected a table with upstream_prefix");
             continue;
         };
-        for unknown in entry
-            .keys()
-            .filter(|k| {
-                !matches!(
-                    k.as_str(),
-                    "upstream_prefix" | "rules" | "credential" | "mandate"
-                )
-            })
-        {
+        for unknown in entry.keys().filter(|k| {
+            !matches!(
+                k.as_str(),
+                "upstream_prefix" | "rules" | "credential" | "mandate"
+            )
+        }) {
             raw.problem(format!("{key}.{unknown}"), "unknown key");
         }
         let Some(prefix) = entry.get("upstream_prefix").and_then(|v| v.as_str()) else {

@@ -340,7 +340,11 @@ fn check_issuer_url(value: &str, config: &HostConfig) -> Result<(), String> {
                 "`{value}` is plain http to a non-loopback host; verifiers refuse such an issuer (use https, or set CARACAL_ALLOW_INSECURE_CONFIG_URLS=true for development)"
             ));
         }
-        _ => return Err(format!("`{value}` must be an https:// (or loopback http://) URL")),
+        _ => {
+            return Err(format!(
+                "`{value}` must be an https:// (or loopback http://) URL"
+            ));
+        }
     }
     if uri.query().is_some() || value.contains('#') {
         return Err(format!("`{value}` must not carry a query or fragment"));

@@ -211,7 +211,10 @@ pub(crate) async fn bind(
                 bounded_insert(
                     &verified.tokens,
                     token.to_owned(),
-                    (session.clone(), claims.exp + crate::token::VERIFY_LEEWAY_SECONDS),
+                    (
+                        session.clone(),
+                        claims.exp + crate::token::VERIFY_LEEWAY_SECONDS,
+                    ),
                 );
                 return Ok(session);
             }
@@ -367,17 +370,23 @@ mod tests {
         let mode = InboundMode::Verify(TrustedKeys::default());
         let verified = Verified::default();
 
-        let bound = bind(&mode, &bearer(&token), &signer, &authority, &verified).await.unwrap();
+        let bound = bind(&mode, &bearer(&token), &signer, &authority, &verified)
+            .await
+            .unwrap();
         assert_eq!(bound, session);
         let cached = verified.tokens.lock().unwrap().get(&token).cloned();
         assert_eq!(cached.map(|(s, _)| s), Some(session.clone()));
         assert_eq!(
-            bind(&mode, &bearer(&token), &signer, &authority, &verified).await.unwrap(),
+            bind(&mode, &bearer(&token), &signer, &authority, &verified)
+                .await
+                .unwrap(),
             session
         );
 
         clock.advance(Duration::from_secs(301));
-        let expired = bind(&mode, &bearer(&token), &signer, &authority, &verified).await.unwrap_err();
+        let expired = bind(&mode, &bearer(&token), &signer, &authority, &verified)
+            .await
+            .unwrap_err();
         assert_eq!(expired.code, "invalid_token");
     }
 
@@ -386,10 +395,14 @@ mod tests {
         let (authority, _clock, signer, session, token) = fixture();
         let mode = InboundMode::Verify(TrustedKeys::default());
         let verified = Verified::default();
-        bind(&mode, &bearer(&token), &signer, &authority, &verified).await.unwrap();
+        bind(&mode, &bearer(&token), &signer, &authority, &verified)
+            .await
+            .unwrap();
 
         authority.close(&session).unwrap();
-        let refused = bind(&mode, &bearer(&token), &signer, &authority, &verified).await.unwrap_err();
+        let refused = bind(&mode, &bearer(&token), &signer, &authority, &verified)
+            .await
+            .unwrap_err();
         assert_eq!(refused.code, "invalid_token");
     }
 }

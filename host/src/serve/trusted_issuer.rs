@@ -110,7 +110,10 @@ impl TrustedIssuer {
     }
 
     async fn fetch(&self) -> Result<usize, String> {
-        *self.last_fetch.lock().unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
+        *self
+            .last_fetch
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
         let (status, body) = self
             .connector
             .get(&self.jwks_url, MAX_JWKS_BYTES, FETCH_TIMEOUT)

@@ -100,17 +100,36 @@ impl HostIdentity {
             .transpose()
     }
 
-    /// Rotates the signing key kept in the state directory: a new `alg`
-    /// key signs from the next start; the old one stays published until
-    /// the tokens it signed have expired. `None` without a directory.
-    pub fn rotate_signing_key(
+    /// Stages a new `alg` signing key in the state directory (the host
+    /// must not be running: the directory is locked): the next start
+    /// publishes it, and it signs
+    /// [`STAGED_KEY_PUBLISHED_AHEAD_SECONDS`](crate::token::STAGED_KEY_PUBLISHED_AHEAD_SECONDS)
+    /// later; the old key then retires, still published until the tokens
+    /// it signed have expired. `None` without a directory.
+    pub fn stage_signing_key(
         &self,
         alg: crate::token::SigningAlgorithm,
         now_ms: u64,
     ) -> std::io::Result<Option<super::StoredKeys>> {
         self.dir
             .as_deref()
-            .map(|dir| super::signing_key::rotate(dir, alg, now_ms))
+            .map(|dir| super::signing_key::stage(dir, alg, now_ms))
             .transpose()
+    }
+
+    /// Keeps a key a running host staged in its state directory, so a
+    /// restart keeps it too (nothing without a directory).
+    pub(crate) fn save_staged_key(
+        &self,
+        key: &crate::token::SigningKey,
+        signs_from_ms: u64,
+        now_ms: u64,
+    ) -> std::io::Result<()> {
+        match self.dir.as_deref() {
+            Some(dir) => {
+                super::signing_key::save_staged(dir, key.algorithm(), key, signs_from_ms, now_ms)
+            }
+            None => Ok(()),
+        }
     }
 }

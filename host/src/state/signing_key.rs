@@ -3,8 +3,10 @@
 //! JWK Set verifiers fetched — stay valid across its restarts.
 //!
 //! The file holds the signing key (its private key, base64url: PKCS#8 for
-//! ES256, the 32-byte seed for EdDSA) and the retired keys' public JWKs
-//! with the time until which they stay published. A directory from before
+//! ES256, the 32-byte seed for EdDSA), a staged key that signs from a given
+//! time (published before it signs, so verifiers' cached key sets know it),
+//! and the retired keys' public JWKs with the time until which they stay
+//! published. A directory from before
 //! ES256 (`signing-key`, an Ed25519 seed) is taken over: with EdDSA
 //! configured its key keeps signing; otherwise it is retired in favour of
 //! a new ES256 key and stays published until its tokens have expired.
@@ -17,7 +19,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
 use crate::token::{
-    PublicKey, RETIRED_KEY_PUBLISHED_SECONDS, RetiredKey, SigningAlgorithm, SigningKey,
+    PublicKey, RETIRED_KEY_PUBLISHED_SECONDS, RetiredKey, STAGED_KEY_PUBLISHED_AHEAD_SECONDS,
+    SigningAlgorithm, SigningKey,
 };
 
 /// The key file's name inside the state directory.
@@ -30,6 +33,8 @@ pub const SIGNING_KEY_FILE: &str = "signing-key";
 pub struct StoredKeys {
     /// The key that signs.
     pub active: SigningKey,
+    /// A key published now that signs from the given unix ms.
+    pub staged: Option<(SigningKey, u64)>,
     /// Retired keys still published.
     pub retired: Vec<RetiredKey>,
 }
@@ -37,8 +42,17 @@ pub struct StoredKeys {
 #[derive(Serialize, Deserialize)]
 struct KeyFile {
     active: ActiveEntry,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    staged: Option<StagedEntry>,
     #[serde(default)]
     retired: Vec<RetiredEntry>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StagedEntry {
+    alg: String,
+    secret: String,
+    signs_from_ms: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -80,11 +94,13 @@ pub(crate) fn load_or_create(
         Err(e) if e.kind() == ErrorKind::NotFound => match legacy(dir)? {
             Some(key) => StoredKeys {
                 active: key,
+                staged: None,
                 retired: Vec::new(),
             },
             None => {
                 let keys = StoredKeys {
                     active: SigningKey::generate(alg),
+                    staged: None,
                     retired: Vec::new(),
                 };
                 write(&path, &keys, now_ms)?;
@@ -105,17 +121,33 @@ pub(crate) fn load_or_create(
     Ok(keys)
 }
 
-/// Rotates the signing key of `dir` to a new `alg` key at `now_ms`: the
-/// old one stays published for [`RETIRED_KEY_PUBLISHED_SECONDS`].
-pub(crate) fn rotate(
-    dir: &Path,
-    alg: SigningAlgorithm,
-    now_ms: u64,
-) -> std::io::Result<StoredKeys> {
-    let keys = load_or_create(dir, alg, now_ms)?;
-    let keys = rotated(keys, SigningKey::generate(alg), now_ms);
+/// Stages a new `alg` key in `dir` at `now_ms`: published from the next
+/// start, signing [`STAGED_KEY_PUBLISHED_AHEAD_SECONDS`] after it (the old
+/// key then retires, still published until its tokens have expired).
+pub(crate) fn stage(dir: &Path, alg: SigningAlgorithm, now_ms: u64) -> std::io::Result<StoredKeys> {
+    let mut keys = load_or_create(dir, alg, now_ms)?;
+    keys.staged = Some((
+        SigningKey::generate(alg),
+        now_ms + STAGED_KEY_PUBLISHED_AHEAD_SECONDS * 1000,
+    ));
     write(&dir.join(SIGNING_KEYS_FILE), &keys, now_ms)?;
     Ok(keys)
+}
+
+/// Writes a key staged in a running host to `dir`, so a restart keeps it.
+pub(crate) fn save_staged(
+    dir: &Path,
+    alg: SigningAlgorithm,
+    staged: &SigningKey,
+    signs_from_ms: u64,
+    now_ms: u64,
+) -> std::io::Result<()> {
+    let mut keys = load_or_create(dir, alg, now_ms)?;
+    keys.staged = Some((
+        SigningKey::from_secret(staged.algorithm(), staged.secret()).map_err(|e| bad(dir, e))?,
+        signs_from_ms,
+    ));
+    write(&dir.join(SIGNING_KEYS_FILE), &keys, now_ms)
 }
 
 fn rotated(keys: StoredKeys, new: SigningKey, now_ms: u64) -> StoredKeys {
@@ -126,6 +158,7 @@ fn rotated(keys: StoredKeys, new: SigningKey, now_ms: u64) -> StoredKeys {
     });
     StoredKeys {
         active: new,
+        staged: keys.staged,
         retired,
     }
 }
@@ -138,6 +171,20 @@ fn parse(path: &Path, text: &str) -> std::io::Result<StoredKeys> {
         .decode(file.active.secret.trim())
         .map_err(|_| bad(path, "the signing key is not base64url"))?;
     let active = SigningKey::from_secret(alg, &secret).map_err(|e| bad(path, e))?;
+    let staged = match &file.staged {
+        None => None,
+        Some(entry) => {
+            let alg = SigningAlgorithm::parse(&entry.alg)
+                .ok_or_else(|| bad(path, format!("unknown algorithm `{}`", entry.alg)))?;
+            let secret = URL_SAFE_NO_PAD
+                .decode(entry.secret.trim())
+                .map_err(|_| bad(path, "the staged key is not base64url"))?;
+            Some((
+                SigningKey::from_secret(alg, &secret).map_err(|e| bad(path, e))?,
+                entry.signs_from_ms,
+            ))
+        }
+    };
     let retired = file
         .retired
         .iter()
@@ -148,7 +195,11 @@ fn parse(path: &Path, text: &str) -> std::io::Result<StoredKeys> {
             })
         })
         .collect::<std::io::Result<_>>()?;
-    Ok(StoredKeys { active, retired })
+    Ok(StoredKeys {
+        active,
+        staged,
+        retired,
+    })
 }
 
 /// The pre-ES256 Ed25519 seed file, if the directory has one.
@@ -156,9 +207,12 @@ fn legacy(dir: &Path) -> std::io::Result<Option<SigningKey>> {
     let path = dir.join(SIGNING_KEY_FILE);
     match std::fs::read_to_string(&path) {
         Ok(text) => {
-            let seed = URL_SAFE_NO_PAD
-                .decode(text.trim())
-                .map_err(|_| bad(&path, "holds no Ed25519 key (expected 32 bytes in base64url)"))?;
+            let seed = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| {
+                bad(
+                    &path,
+                    "holds no Ed25519 key (expected 32 bytes in base64url)",
+                )
+            })?;
             SigningKey::from_secret(SigningAlgorithm::EdDsa, &seed)
                 .map(Some)
                 .map_err(|e| bad(&path, e))
@@ -177,6 +231,11 @@ fn write(path: &Path, keys: &StoredKeys, now_ms: u64) -> std::io::Result<()> {
             secret: URL_SAFE_NO_PAD.encode(keys.active.secret()),
             created_ms: now_ms,
         },
+        staged: keys.staged.as_ref().map(|(key, at)| StagedEntry {
+            alg: key.algorithm().name().to_owned(),
+            secret: URL_SAFE_NO_PAD.encode(key.secret()),
+            signs_from_ms: *at,
+        }),
         retired: keys
             .retired
             .iter()
@@ -254,13 +313,18 @@ mod tests {
     }
 
     #[test]
-    fn rotation_keeps_the_old_key_published() {
+    fn a_staged_key_is_kept_with_the_time_it_signs_from() {
         let dir = tempfile::tempdir().unwrap();
         let first = load_or_create(dir.path(), SigningAlgorithm::Es256, 0).unwrap();
-        let rotated = rotate(dir.path(), SigningAlgorithm::Es256, 10).unwrap();
-        assert_ne!(rotated.active.kid(), first.active.kid());
+        let staged = stage(dir.path(), SigningAlgorithm::Es256, 10).unwrap();
+        let (next, at) = staged.staged.as_ref().unwrap();
+        assert_eq!(*at, 10 + STAGED_KEY_PUBLISHED_AHEAD_SECONDS * 1000);
         let reloaded = load_or_create(dir.path(), SigningAlgorithm::Es256, 20).unwrap();
-        assert_eq!(reloaded.active.kid(), rotated.active.kid());
-        assert_eq!(reloaded.retired[0].key.kid(), first.active.kid());
+        assert_eq!(
+            reloaded.active.kid(),
+            first.active.kid(),
+            "the old key still signs"
+        );
+        assert_eq!(reloaded.staged.as_ref().unwrap().0.kid(), next.kid());
     }
 }

@@ -82,7 +82,10 @@ impl TokenClaims {
     /// The claims of a session token of `issuer` for `session` (a child of
     /// the root context `root`) at `hop`, valid from `iat` to `exp`, with
     /// no scope, target or chain: what tests and tools mint by hand.
-    #[expect(clippy::too_many_arguments, reason = "every claim a session token needs")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "every claim a session token needs"
+    )]
     pub fn session(
         issuer: &str,
         zone_id: &str,

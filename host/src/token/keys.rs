@@ -110,9 +110,9 @@ impl SigningKey {
                 let seed: [u8; 32] = secret
                     .try_into()
                     .map_err(|_| "an Ed25519 key is a 32-byte seed".to_string())?;
-                Ok(SigningKey::from_ed25519(ed25519_dalek::SigningKey::from_bytes(
-                    &seed,
-                )))
+                Ok(SigningKey::from_ed25519(
+                    ed25519_dalek::SigningKey::from_bytes(&seed),
+                ))
             }
         }
     }
@@ -200,9 +200,11 @@ impl PublicKey {
     /// Whether `signature` is this key's over `message`.
     pub fn verifies(&self, message: &[u8], signature: &[u8]) -> bool {
         match self.alg {
-            SigningAlgorithm::Es256 => UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &self.bytes)
-                .verify(message, signature)
-                .is_ok(),
+            SigningAlgorithm::Es256 => {
+                UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &self.bytes)
+                    .verify(message, signature)
+                    .is_ok()
+            }
             SigningAlgorithm::EdDsa => {
                 let (Ok(key), Ok(signature)) = (
                     <[u8; 32]>::try_from(self.bytes.as_slice()),
@@ -330,7 +332,11 @@ mod tests {
         assert!(keys_of_jwks(&rsa).unwrap_err().contains("kty RSA"));
         let mut jwk = SigningKey::generate(SigningAlgorithm::Es256).public().jwk();
         jwk["alg"] = "EdDSA".into();
-        assert!(PublicKey::from_jwk(&jwk).unwrap_err().contains("does not fit"));
+        assert!(
+            PublicKey::from_jwk(&jwk)
+                .unwrap_err()
+                .contains("does not fit")
+        );
         jwk["alg"] = "ES256".into();
         jwk["use"] = "enc".into();
         assert!(PublicKey::from_jwk(&jwk).is_err());

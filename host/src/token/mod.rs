@@ -16,7 +16,9 @@ mod signer;
 
 pub use claims::{ChainHop, SUBJECT_APPLICATION, TokenClaims, USE_RESOURCE, USE_SESSION};
 pub use keys::{PublicKey, SigningAlgorithm, SigningKey, keys_of_jwks};
-pub use signer::{RETIRED_KEY_PUBLISHED_SECONDS, RetiredKey, TokenSigner};
+pub use signer::{
+    RETIRED_KEY_PUBLISHED_SECONDS, RetiredKey, STAGED_KEY_PUBLISHED_AHEAD_SECONDS, TokenSigner,
+};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -161,7 +163,10 @@ mod tests {
         let old = signer.mint(&claims(1_000));
         signer.rotate(SigningKey::generate(SigningAlgorithm::Es256), 500_000);
         assert_ne!(signer.key_id(), old_kid);
-        assert!(signer.verify(&old, 600).is_ok(), "the old key is still published");
+        assert!(
+            signer.verify(&old, 600).is_ok(),
+            "the old key is still published"
+        );
         let kids: Vec<String> = signer.jwks()["keys"]
             .as_array()
             .unwrap()
@@ -177,6 +182,32 @@ mod tests {
     }
 
     #[test]
+    fn a_staged_key_is_published_first_and_signs_once_it_is_due() {
+        let signer = TokenSigner::generate();
+        let first = signer.key_id();
+        let next = SigningKey::generate(SigningAlgorithm::Es256);
+        let next_kid = next.kid().to_owned();
+        signer.stage(next, 1_000_000);
+        let published: Vec<String> = signer.jwks()["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["kid"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(published, [first.clone(), next_kid.clone()]);
+        let mut early = claims(2_000);
+        early.iat = 999;
+        assert_eq!(token_key_id(&signer.mint(&early)).unwrap(), first);
+        let mut due = claims(2_000);
+        due.iat = 1_000;
+        let token = signer.mint(&due);
+        assert_eq!(token_key_id(&token).unwrap(), next_kid);
+        assert!(signer.verify(&token, 1_500).is_ok());
+        assert!(signer.knows_key(&first), "the old key stays published");
+        assert!(signer.staged_key().is_none());
+    }
+
+    #[test]
     fn a_token_of_another_issuer_or_with_a_swapped_algorithm_is_refused() {
         let signer = TokenSigner::generate();
         let mut foreign = claims(1_000);
@@ -188,16 +219,15 @@ mod tests {
         // The same key id, the header claiming EdDSA: refused before any
         // signature check.
         let token = signer.mint(&claims(1_000));
-        let forged_header = URL_SAFE_NO_PAD.encode(
-            serde_json::json!({"alg": "EdDSA", "kid": signer.key_id()}).to_string(),
-        );
+        let forged_header = URL_SAFE_NO_PAD
+            .encode(serde_json::json!({"alg": "EdDSA", "kid": signer.key_id()}).to_string());
         let rest = token.split_once('.').unwrap().1;
         assert!(matches!(
             signer.verify(&format!("{forged_header}.{rest}"), 0),
             Err(TokenError::Algorithm(_))
         ));
-        let none_header =
-            URL_SAFE_NO_PAD.encode(serde_json::json!({"alg": "none", "kid": signer.key_id()}).to_string());
+        let none_header = URL_SAFE_NO_PAD
+            .encode(serde_json::json!({"alg": "none", "kid": signer.key_id()}).to_string());
         assert!(signer.verify(&format!("{none_header}.{rest}"), 0).is_err());
     }
 
@@ -206,7 +236,10 @@ mod tests {
         let signer = TokenSigner::generate();
         let token = signer.mint(&claims(1_000));
         let other = TokenSigner::generate().mint(&claims(1_000));
-        assert!(matches!(signer.verify(&other, 0), Err(TokenError::UnknownKey(_))));
+        assert!(matches!(
+            signer.verify(&other, 0),
+            Err(TokenError::UnknownKey(_))
+        ));
         let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims(9_999)).unwrap());
         let mut parts: Vec<&str> = token.split('.').collect();
         parts[1] = &forged_payload;

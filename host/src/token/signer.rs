@@ -12,8 +12,12 @@ use super::{DEFAULT_ISSUER, TokenClaims, TokenError, VERIFY_LEEWAY_SECONDS, deco
 
 /// How long a retired key stays published: the longest a token it signed
 /// can live, plus the verifiers' clock leeway.
-pub const RETIRED_KEY_PUBLISHED_SECONDS: u64 =
-    super::TOKEN_TTL_SECONDS + VERIFY_LEEWAY_SECONDS;
+pub const RETIRED_KEY_PUBLISHED_SECONDS: u64 = super::TOKEN_TTL_SECONDS + VERIFY_LEEWAY_SECONDS;
+
+/// How long a staged key is published before it signs: upstream's
+/// verifiers cache a key set for 300 s and do not fetch it again for an
+/// unknown `kid`, so a key signs only once every cache has seen it.
+pub const STAGED_KEY_PUBLISHED_AHEAD_SECONDS: u64 = 300 + 10;
 
 /// Most verified tokens [`TokenSigner::verify`] remembers before it starts
 /// over.
@@ -42,7 +46,26 @@ pub struct TokenSigner {
 
 struct KeyRing {
     active: Arc<ActiveKey>,
+    /// A key published now that signs from the given unix ms.
+    staged: Option<(Arc<ActiveKey>, u64)>,
     retired: Vec<RetiredKey>,
+}
+
+impl KeyRing {
+    /// Makes the staged key the signing key if it is due at `now_ms`.
+    fn promote_due(&mut self, now_ms: u64) {
+        if let Some((_, at)) = &self.staged
+            && *at <= now_ms
+            && let Some((next, _)) = self.staged.take()
+        {
+            let old = std::mem::replace(&mut self.active, next);
+            self.retired.retain(|r| r.until_ms > now_ms);
+            self.retired.push(RetiredKey {
+                key: old.key.public().clone(),
+                until_ms: now_ms + RETIRED_KEY_PUBLISHED_SECONDS * 1000,
+            });
+        }
+    }
 }
 
 struct ActiveKey {
@@ -90,6 +113,7 @@ impl TokenSigner {
             resources: Vec::new(),
             keys: RwLock::new(KeyRing {
                 active: Arc::new(ActiveKey::new(key)),
+                staged: None,
                 retired,
             }),
             verified: Mutex::default(),
@@ -161,6 +185,11 @@ impl TokenSigner {
         if ring.active.key.kid() == kid {
             return Some(ring.active.key.public().clone());
         }
+        if let Some((staged, _)) = &ring.staged
+            && staged.key.kid() == kid
+        {
+            return Some(staged.key.public().clone());
+        }
         ring.retired
             .iter()
             .find(|r| r.key.kid() == kid)
@@ -180,23 +209,53 @@ impl TokenSigner {
         });
     }
 
+    /// Stages `key`: published from now, signing from `signs_from_ms`
+    /// (the signing key then retires, still published until its tokens
+    /// have expired). A key staged before and not yet signing is replaced.
+    pub fn stage(&self, key: SigningKey, signs_from_ms: u64) {
+        let mut ring = self.keys.write().unwrap_or_else(PoisonError::into_inner);
+        ring.staged = Some((Arc::new(ActiveKey::new(key)), signs_from_ms));
+    }
+
+    /// The staged key and the unix ms it signs from, if one is staged.
+    pub fn staged_key(&self) -> Option<(PublicKey, u64)> {
+        self.ring()
+            .staged
+            .as_ref()
+            .map(|(key, at)| (key.key.public().clone(), *at))
+    }
+
     /// The retired keys still published.
     pub fn retired_keys(&self) -> Vec<RetiredKey> {
         self.ring().retired.clone()
     }
 
-    /// The published keys as a JWK Set: the signing key first, then the
-    /// retired ones still published.
+    /// The published keys as a JWK Set: the signing key first, then a
+    /// staged one, then the retired ones still published.
     pub fn jwks(&self) -> serde_json::Value {
         let ring = self.ring();
         let keys: Vec<serde_json::Value> = std::iter::once(ring.active.key.public().jwk())
+            .chain(ring.staged.iter().map(|(key, _)| key.key.public().jwk()))
             .chain(ring.retired.iter().map(|r| r.key.jwk()))
             .collect();
         serde_json::json!({ "keys": keys })
     }
 
-    /// Signs `claims` into a compact JWT with the signing key.
+    /// Signs `claims` into a compact JWT with the signing key (a staged
+    /// key due at the claims' `iat` signs, and from then on).
     pub fn mint(&self, claims: &TokenClaims) -> String {
+        let now_ms = claims.iat.saturating_mul(1000);
+        let due = self
+            .ring()
+            .staged
+            .as_ref()
+            .is_some_and(|(_, at)| *at <= now_ms);
+        if due {
+            self.keys
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .promote_due(now_ms);
+        }
         let active = self.ring().active.clone();
         let payload = serde_json::to_vec(claims).expect("token claims serialize");
         let mut token = String::with_capacity(active.header_b64.len() + payload.len() * 2 + 90);

@@ -12,7 +12,8 @@ use test_programs_artifacts::HELLO_AGENT;
 
 /// The `name: value` lines of the block headed `heading` in hello-agent's
 /// output.
-fn block(stdout: &str, heading: &str) -> HashMap<String, String> {
+/// The `name: value` lines under `heading` in a hello-agent run's output.
+pub(crate) fn block(stdout: &str, heading: &str) -> HashMap<String, String> {
     stdout
         .lines()
         .skip_while(|line| *line != heading)

@@ -196,10 +196,10 @@ async fn as_application_mode_serves_unauthenticated_requests() {
 /// Where the spin-http example believes the ticket API is: a URL bound to
 /// the resource `resource://tickets`, which the host routes through the
 /// Caracal Gateway (here the loopback upstream).
-const TICKETS: &str = "http://tickets.example";
+pub(crate) const TICKETS: &str = "http://tickets.example";
 
 /// The spin-http example's manifest, calling [`TICKETS`].
-fn spin_manifest(dir: &std::path::Path) -> std::path::PathBuf {
+pub(crate) fn spin_manifest(dir: &std::path::Path) -> std::path::PathBuf {
     let manifest = format!(
         r#"spin_manifest_version = 2
 
