@@ -300,3 +300,70 @@ value_env = "TICKETS_TOKEN"
         }
     }
 }
+
+#[test]
+fn the_issuer_is_https_or_loopback_and_bad_issuer_settings_are_all_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = load(
+        &[
+            ("CARACAL_ISSUER_URL", "https://sts.example/zones/a/"),
+            ("CARACAL_ISSUER_LISTEN", "127.0.0.1:4100"),
+            ("CARACAL_SIGNING_ALG", "EdDSA"),
+        ],
+        dir.path(),
+    )
+    .unwrap();
+    assert_eq!(good.issuer_url.as_deref(), Some("https://sts.example/zones/a"));
+    assert_eq!(good.issuer_listen, Some("127.0.0.1:4100".parse().unwrap()));
+    assert_eq!(
+        good.signing_algorithm,
+        caracal_host::token::SigningAlgorithm::EdDsa
+    );
+    let loopback = load(&[("CARACAL_ISSUER_URL", "http://localhost:4100")], dir.path());
+    assert!(loopback.is_ok());
+    assert_eq!(
+        load(&[], dir.path()).unwrap().signing_algorithm,
+        caracal_host::token::SigningAlgorithm::Es256,
+        "ES256 unless configured"
+    );
+
+    let error = load(
+        &[
+            ("CARACAL_ISSUER_URL", "http://sts.example"),
+            ("CARACAL_ISSUER_LISTEN", "somewhere"),
+            ("CARACAL_SIGNING_ALG", "RS256"),
+        ],
+        dir.path(),
+    )
+    .unwrap_err();
+    let mut keys: Vec<_> = error.problems.iter().map(|p| p.key.as_str()).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "CARACAL_ISSUER_LISTEN",
+            "CARACAL_ISSUER_URL",
+            "CARACAL_SIGNING_ALG"
+        ],
+        "{error}"
+    );
+    // Plain http elsewhere only when insecure URLs are allowed, as
+    // upstream's verifiers allow them.
+    let allowed = load(
+        &[
+            ("CARACAL_ISSUER_URL", "http://sts.example"),
+            ("CARACAL_ALLOW_INSECURE_CONFIG_URLS", "true"),
+        ],
+        dir.path(),
+    );
+    assert!(allowed.is_ok());
+    std::fs::write(
+        dir.path().join("caracal.toml"),
+        "issuer_url = \"ftp://x\"\n[resources.\"resource://a\"]\nupstream_prefix = \"https://a.example\"\nmandate = \"yes\"\n",
+    )
+    .unwrap();
+    let error = load(&[], dir.path()).unwrap_err();
+    let keys: Vec<_> = error.problems.iter().map(|p| p.key.as_str()).collect();
+    assert!(keys.contains(&"issuer_url"), "{error}");
+    assert!(keys.contains(&"resources.\"resource://a\".mandate"), "{error}");
+}
