@@ -21,6 +21,7 @@
 pub mod admin;
 pub mod audit;
 mod bindings;
+pub mod build;
 mod cache;
 pub mod config;
 mod ctx;

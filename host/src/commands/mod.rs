@@ -2,6 +2,7 @@
 
 mod admin;
 mod audit;
+mod build;
 mod keys;
 mod run;
 mod serve;
@@ -31,6 +32,7 @@ pub const DEFAULT_STORE: &str = ".caracal/caracal.db";
 #[derive(Debug, Subcommand)]
 enum Command {
     Run(run::RunCommand),
+    Build(build::BuildCommand),
     Serve(serve::ServeCommand),
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -80,6 +82,7 @@ impl Cli {
     pub fn execute(self) -> ExitCode {
         match self.command {
             Command::Run(command) => command.execute(),
+            Command::Build(command) => command.execute(),
             Command::Serve(command) => command.execute(),
             Command::Audit(command) => command.execute(),
             Command::Keys(command) => command.execute(),

@@ -313,13 +313,19 @@ fn the_issuer_is_https_or_loopback_and_bad_issuer_settings_are_all_listed() {
         dir.path(),
     )
     .unwrap();
-    assert_eq!(good.issuer_url.as_deref(), Some("https://sts.example/zones/a"));
+    assert_eq!(
+        good.issuer_url.as_deref(),
+        Some("https://sts.example/zones/a")
+    );
     assert_eq!(good.issuer_listen, Some("127.0.0.1:4100".parse().unwrap()));
     assert_eq!(
         good.signing_algorithm,
         caracal_host::token::SigningAlgorithm::EdDsa
     );
-    let loopback = load(&[("CARACAL_ISSUER_URL", "http://localhost:4100")], dir.path());
+    let loopback = load(
+        &[("CARACAL_ISSUER_URL", "http://localhost:4100")],
+        dir.path(),
+    );
     assert!(loopback.is_ok());
     assert_eq!(
         load(&[], dir.path()).unwrap().signing_algorithm,
@@ -365,5 +371,8 @@ fn the_issuer_is_https_or_loopback_and_bad_issuer_settings_are_all_listed() {
     let error = load(&[], dir.path()).unwrap_err();
     let keys: Vec<_> = error.problems.iter().map(|p| p.key.as_str()).collect();
     assert!(keys.contains(&"issuer_url"), "{error}");
-    assert!(keys.contains(&"resources.\"resource://a\".mandate"), "{error}");
+    assert!(
+        keys.contains(&"resources.\"resource://a\".mandate"),
+        "{error}"
+    );
 }

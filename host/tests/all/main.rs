@@ -9,6 +9,7 @@ mod dot;
 mod durable;
 mod examples;
 mod guards;
+mod guests;
 mod headers;
 mod hostile_upstream;
 mod interop;
