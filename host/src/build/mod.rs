@@ -52,7 +52,7 @@ pub enum BuildError {
     /// A program the toolchain needs is not installed.
     #[error("{tool} is needed to build {language} agents and was not found: {hint}")]
     MissingTool {
-        /// The program, e.g. `python3 (3.10 or newer)` or `node`.
+        /// The program, e.g. `Python 3.9 or newer (with venv)`.
         tool: &'static str,
         /// The language being built.
         language: &'static str,

@@ -2,7 +2,9 @@
 //! `caracal:agent/agent` from a two-line app module that imports the agent
 //! and exports `wasi:cli/run` through the SDK's entry wrapper (which calls
 //! the agent's `main()`, or runs `async def main()` on the SDK's event
-//! loop over `wasi:io/poll`); see `guest/python/BUILD.md`.
+//! loop over `wasi:io/poll`); see `guest/python/BUILD.md`. The agent is
+//! one module: its top level runs when the component is built (the
+//! interpreter is snapshotted), `main()` when it runs.
 
 use std::path::Path;
 use std::process::Command;
@@ -47,7 +49,7 @@ pub(crate) fn build(
             ),
         })?;
     let python = tools::python().ok_or(BuildError::MissingTool {
-        tool: "Python 3.10 or newer (with venv)",
+        tool: "Python 3.9 or newer (with venv)",
         language: "Python",
         hint: "install python3 (and python3-venv on Debian/Ubuntu), or set CARACAL_PYTHON to one",
     })?;
@@ -74,9 +76,13 @@ pub(crate) fn build(
         )
         .map(drop)
     })?;
-    let app = work.join("app");
-    std::fs::create_dir_all(&app).map_err(BuildError::io(&app))?;
-    let app_file = app.join(format!("{APP_MODULE}.py"));
+    // One staging directory holds the SDK, the agent and the app module:
+    // componentize-py writes bytecode into every directory it is given, so
+    // it is given none of the user's.
+    let stage = work.join("python");
+    let staged_agent = stage.join(format!("{module}.py"));
+    std::fs::copy(source, &staged_agent).map_err(BuildError::io(&staged_agent))?;
+    let app_file = stage.join(format!("{APP_MODULE}.py"));
     std::fs::write(
         &app_file,
         format!(
@@ -84,7 +90,6 @@ pub(crate) fn build(
         ),
     )
     .map_err(BuildError::io(&app_file))?;
-    let agent_dir = source.parent().unwrap_or(Path::new("."));
     progress(&format!(
         "componentizing {} (componentize-py)",
         source.display()
@@ -96,11 +101,7 @@ pub(crate) fn build(
             .arg(work.join("wit"))
             .args(["-w", "caracal:agent/agent", "componentize", APP_MODULE])
             .arg("-p")
-            .arg(&app)
-            .arg("-p")
-            .arg(work.join("python"))
-            .arg("-p")
-            .arg(agent_dir)
+            .arg(&stage)
             .arg("-o")
             .arg(output),
     )?;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use super::BuildError;
 
 /// componentize-py, from PyPI.
-pub const COMPONENTIZE_PY_VERSION: &str = "0.25.0";
+pub const COMPONENTIZE_PY_VERSION: &str = "0.25.1";
 /// @bytecodealliance/componentize-js, from npm.
 pub const COMPONENTIZE_JS_VERSION: &str = "0.23.0";
 /// @bytecodealliance/jco, from npm.
@@ -74,14 +74,15 @@ pub(crate) fn toolchain(
     Ok((dir, started.elapsed()))
 }
 
-/// A Python 3.10 or newer to install componentize-py with:
+/// A Python 3.9 or newer (componentize-py's wheel is cp39-abi3) to install
+/// componentize-py with:
 /// `$CARACAL_PYTHON`, `python3`, `python`, then the newest pyenv one.
 pub(crate) fn python() -> Option<PathBuf> {
     let fits = |python: &Path| {
         Command::new(python)
             .args([
                 "-c",
-                "import sys, venv; sys.exit(sys.version_info < (3, 10))",
+                "import sys, venv; sys.exit(sys.version_info < (3, 9))",
             ])
             .output()
             .is_ok_and(|out| out.status.success())

@@ -12,7 +12,7 @@ use std::time::Duration;
 /// into a component, with the Caracal guest SDK bundled.
 ///
 /// The pinned toolchain (componentize-py, or ComponentizeJS with jco and
-/// esbuild) is installed into the cache on first use (needs Python 3.10+
+/// esbuild) is installed into the cache on first use (needs Python 3.9+
 /// or Node.js 18+ and the network once).
 #[derive(Debug, clap::Args)]
 pub struct BuildCommand {

@@ -39,11 +39,31 @@ pub fn built(source: &str) -> PathBuf {
     output
 }
 
-/// The example's own `caracal.toml`, pointed at `upstream`.
-fn example_config(example: &str, upstream: &Upstream) -> String {
-    std::fs::read_to_string(repo().join(example).join("caracal.toml"))
+/// The example's own `caracal.toml`, its loopback upstream (`shipped`,
+/// e.g. `http://127.0.0.1:8080`) pointed at `base`.
+fn example_config(example: &str, shipped: &str, base: &str) -> String {
+    let toml = std::fs::read_to_string(repo().join(example).join("caracal.toml")).unwrap();
+    assert!(
+        toml.contains(shipped),
+        "{example}/caracal.toml names {shipped}"
+    );
+    toml.replace(shipped, base)
+}
+
+/// A host on `toml`, reading credentials from `env` only.
+fn host_on(dir: &Path, toml: &str, env: &[(&str, &str)]) -> caracal_host::AgentHost {
+    std::fs::write(dir.join("caracal.toml"), toml).unwrap();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let lookup = move |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let config = caracal_host::HostConfig::load_from(&lookup, dir).unwrap();
+    caracal_host::AgentHost::builder()
+        .config(config)
+        .cache_dir(Some(support::cache_dir()))
+        .build()
         .unwrap()
-        .replace("http://127.0.0.1:8080", &upstream.base())
 }
 
 /// The `step <name>: <result>` lines of a run, by name.
@@ -61,8 +81,12 @@ async fn the_typescript_agent_is_governed_like_a_rust_one() {
     let component = built("examples/js-agent/agent.ts");
     let upstream = Upstream::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let host =
-        crate::outbound::host_with(dir.path(), &example_config("examples/js-agent", &upstream));
+    let toml = example_config(
+        "examples/js-agent",
+        "http://127.0.0.1:8080",
+        &upstream.base(),
+    );
+    let host = crate::outbound::host_with(dir.path(), &toml);
     let agent = support::load(&host, component.to_str().unwrap());
     let api = format!("{}/api", upstream.base());
     let run = run_on(&host, &agent, args_options(&[&api])).await.unwrap();
@@ -115,4 +139,196 @@ fn build_refuses_an_unknown_language_a_missing_file_and_a_bad_module_name() {
     std::fs::write(&bad, "def main():\n    pass\n").unwrap();
     assert!(err(&bad).contains("must be a module name"));
     assert!(!out.exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_agent_follows_the_upstream_guide_under_the_host() {
+    let component = built("examples/python-agent/agent.py");
+    let upstream = Upstream::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let toml = example_config(
+        "examples/python-agent",
+        "http://127.0.0.1:8181",
+        &upstream.base(),
+    );
+    let host = crate::outbound::host_with(dir.path(), &toml);
+    let agent = support::load(&host, component.to_str().unwrap());
+    let api = format!("{}/api", upstream.base());
+    let run = run_on(&host, &agent, args_options(&[&api])).await.unwrap();
+    assert_eq!(run.exit_code, 0, "{run}");
+    let steps = steps(&run.stdout);
+    assert!(steps["spawn"].contains("labels=triage,python"), "{run}");
+    assert!(steps["narrow"].contains("hop=2"), "{run}");
+    assert!(
+        steps["widen"].starts_with("refused DeniedError"),
+        "the narrowed child cannot widen: {run}"
+    );
+    assert!(steps["read"].starts_with("GET /tickets -> 200"), "{run}");
+    assert_eq!(
+        steps["write"], "POST /tickets -> denied RequestDeniedError",
+        "{run}"
+    );
+    assert!(
+        steps["parent-write"].starts_with("POST /tickets -> 201"),
+        "{run}"
+    );
+    assert!(steps["service"].contains("status=active"), "{run}");
+    // The headers parse as the envelope (the SDK printed the bearer's
+    // length only).
+    assert!(
+        steps["headers"].contains("baggage=caracal.agent_session="),
+        "{run}"
+    );
+    // Labels are in the audit's sessions; the credential reached the
+    // upstream and never the agent.
+    let labels: Vec<Vec<String>> = host
+        .authority()
+        .snapshot()
+        .sessions
+        .iter()
+        .map(|s| s.view.labels.clone())
+        .collect();
+    assert!(labels.contains(&vec!["triage".to_owned(), "python".to_owned()]));
+    assert!(
+        upstream
+            .seen()
+            .iter()
+            .all(|s| s.headers["authorization"] == SECRET)
+    );
+    let secret = SECRET.trim_start_matches("Bearer ");
+    assert!(
+        !run.stdout.contains(secret) && !run.stderr.contains(secret),
+        "{run}"
+    );
+}
+
+/// The API key the chat-completions server requires.
+const LLM_KEY: &str = "sk-loopback-5e1f";
+
+/// A loopback server speaking the OpenAI chat-completions wire format:
+/// `POST /v1/chat/completions` with `"stream": true` and the right key is
+/// answered as server-sent events, word by word, then `data: [DONE]`.
+/// Returns its base URL and the authorization values it saw.
+async fn chat_completions() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/v1", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keys = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let keys = keys.clone();
+            tokio::spawn(async move {
+                let mut buffer = Vec::new();
+                let mut chunk = [0u8; 4096];
+                let (head, body_start) = loop {
+                    let n = stream.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    buffer.extend_from_slice(&chunk[..n]);
+                    if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break (
+                            String::from_utf8_lossy(&buffer[..at]).to_lowercase(),
+                            at + 4,
+                        );
+                    }
+                };
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0);
+                while buffer.len() < body_start + length {
+                    let n = stream.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    buffer.extend_from_slice(&chunk[..n]);
+                }
+                let body: serde_json::Value =
+                    serde_json::from_slice(&buffer[body_start..]).unwrap_or_default();
+                let auth = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("authorization:"))
+                    .map(|v| v.trim().to_owned())
+                    .unwrap_or_default();
+                keys.lock().unwrap().push(auth.clone());
+                if auth != format!("bearer {LLM_KEY}") || body["stream"] != true {
+                    let _ = stream
+                        .write_all(b"HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: 25\r\nconnection: close\r\n\r\n{\"error\":\"invalid_key\"}\n")
+                        .await;
+                    return;
+                }
+                let _ = stream
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n")
+                    .await;
+                let words = ["Caracal ", "gives ", "agents ", "narrow ", "authority."];
+                let mut events: Vec<String> = words
+                    .iter()
+                    .map(|w| {
+                        let chunk = serde_json::json!({"id": "c1", "object": "chat.completion.chunk",
+                            "choices": [{"index": 0, "delta": {"content": w}, "finish_reason": null}]});
+                        format!("data: {chunk}\n\n")
+                    })
+                    .collect();
+                events.push("data: [DONE]\n\n".to_owned());
+                for event in events {
+                    let frame = format!("{:x}\r\n{event}\r\n", event.len());
+                    if stream.write_all(frame.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+                let _ = stream.write_all(b"0\r\n\r\n").await;
+            });
+        }
+    });
+    (base, seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_llm_agent_streams_a_chat_completion_through_the_embedded_gateway() {
+    let component = built("examples/llm-agent/agent.py");
+    let (base, seen) = chat_completions().await;
+    let dir = tempfile::tempdir().unwrap();
+    let toml = example_config("examples/llm-agent", "http://127.0.0.1:8282/v1", &base);
+    let host = host_on(dir.path(), &toml, &[("LLM_API_KEY", LLM_KEY)]);
+    let agent = support::load(&host, component.to_str().unwrap());
+    let run = run_on(&host, &agent, args_options(&[&base, "What is Caracal?"]))
+        .await
+        .unwrap();
+    assert_eq!(run.exit_code, 0, "{run}");
+    let steps = steps(&run.stdout);
+    assert!(
+        steps["response"].starts_with("200 text/event-stream"),
+        "{run}"
+    );
+    assert_eq!(
+        steps["reply"], "Caracal gives agents narrow authority.",
+        "{run}"
+    );
+    assert!(
+        steps["stream"].starts_with("5 events, 5 content deltas"),
+        "{run}"
+    );
+    // The server got the key; the agent never did.
+    assert_eq!(
+        seen.lock().unwrap().as_slice(),
+        [format!("bearer {LLM_KEY}")]
+    );
+    assert!(
+        !run.stdout.contains(LLM_KEY) && !run.stderr.contains(LLM_KEY),
+        "{run}"
+    );
+
+    // Without the key configured, the server refuses and the agent says so.
+    let dir = tempfile::tempdir().unwrap();
+    let keyless = host_on(dir.path(), &toml, &[("LLM_API_KEY", "sk-wrong")]);
+    let agent = support::load(&keyless, component.to_str().unwrap());
+    let refused = run_on(&keyless, &agent, args_options(&[&base, "hi"]))
+        .await
+        .unwrap();
+    assert_eq!(refused.exit_code, 1, "{refused}");
+    assert!(refused.stdout.contains("step response: 401"), "{refused}");
 }
