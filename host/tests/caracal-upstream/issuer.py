@@ -29,12 +29,11 @@ import base64
 import hashlib
 import json
 import sys
-import threading
 from typing import Any
 from urllib.parse import parse_qs
 
 import jwt
-import uvicorn
+from _serving import serve
 from cryptography.hazmat.primitives.asymmetric import ec
 
 
@@ -146,36 +145,6 @@ class Issuer:
             await send_json(send, 200, {"jwks_fetches": self.jwks_fetches})
         else:
             await send_json(send, 404, {"error": "not_found"})
-
-
-async def serve(app, announce) -> int:
-    """Serves app on 127.0.0.1:0; prints announce(port) once listening and
-    stops when stdin reaches end of file."""
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="warning", timeout_graceful_shutdown=2
-    )
-    server = uvicorn.Server(config)
-    loop = asyncio.get_running_loop()
-
-    def watch_stdin() -> None:
-        try:
-            while sys.stdin.buffer.read(65536):
-                pass
-        finally:
-            loop.call_soon_threadsafe(setattr, server, "should_exit", True)
-
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            await serving
-            return 1
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    sys.stdout.write(json.dumps(announce(port)) + "\n")
-    sys.stdout.flush()
-    threading.Thread(target=watch_stdin, daemon=True).start()
-    await serving
-    return 0
 
 
 def main() -> int:

@@ -1,0 +1,195 @@
+//! Agents per guest language, side by side in one run with the Rust
+//! `hello-agent`: cold build time (`caracal-host build`, the toolchain
+//! already installed), component size, first start (compile, then run) and
+//! warm start (the compiled-component cache, then run), and the per-call
+//! cost of `headers()` from Python and JavaScript against the cheapest
+//! import (`status()`), timed inside the guest.
+//!
+//! Run with `cargo bench -p caracal-host --bench guests` (installs the
+//! componentize-py and ComponentizeJS toolchains into the target directory
+//! on first use). Targets (issue 16): a Python warm start within 5× the
+//! Rust agent's, and `headers()` from Python within 20 µs.
+
+use caracal_host::build::{BuildOptions, build};
+use caracal_host::{AgentHost, RunOptions};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Runs per start measurement (`GUESTS_BENCH_STARTS`, default 5); the
+/// median is reported.
+fn starts() -> usize {
+    std::env::var("GUESTS_BENCH_STARTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5)
+}
+/// Calls per per-call sample.
+const CALLS: u32 = 20_000;
+
+struct Agent {
+    name: &'static str,
+    component: PathBuf,
+    build: Option<Duration>,
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("guests-bench");
+    std::fs::create_dir_all(&tmp)?;
+    let options = BuildOptions {
+        cache_dir: tmp.join("cache"),
+    };
+    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/guests");
+    let mut agents = vec![Agent {
+        name: "rust",
+        component: PathBuf::from(test_programs_artifacts::HELLO_AGENT),
+        build: None,
+    }];
+    for (name, source) in [("python", "hello.py"), ("js", "hello.js")] {
+        let output = tmp.join(format!("{name}.wasm"));
+        // The first build installs the toolchain; the second is the cold
+        // build of the agent alone.
+        build(&here.join(source), &output, &options, &|step| {
+            eprintln!("{name}: {step}")
+        })?;
+        let report = build(&here.join(source), &output, &options, &|_| {})?;
+        agents.push(Agent {
+            name,
+            component: output,
+            build: Some(report.build),
+        });
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+
+    println!(
+        "{:<8} {:>10} {:>11} {:>12} {:>11}",
+        "agent", "build s", "size MiB", "first start", "warm start"
+    );
+    let mut warm = Vec::new();
+    for agent in &agents {
+        let size = std::fs::metadata(&agent.component)?.len();
+        let mut first = Vec::new();
+        let mut cached = Vec::new();
+        for round in 0..starts() {
+            // A fresh cache: compile, then run.
+            let cache = tmp.join(format!("start-cache-{}-{round}", agent.name));
+            let _ = std::fs::remove_dir_all(&cache);
+            first.push(start(&runtime, &cache, &agent.component)?);
+            // The same cache: load the compiled component, then run.
+            cached.push(start(&runtime, &cache, &agent.component)?);
+            let _ = std::fs::remove_dir_all(&cache);
+        }
+        let (first, cached) = (median(first), median(cached));
+        warm.push((agent.name, cached));
+        println!(
+            "{:<8} {:>10} {:>11.1} {:>11.0}ms {:>10.0}ms",
+            agent.name,
+            agent
+                .build
+                .map_or("-".to_owned(), |b| format!("{:.1}", b.as_secs_f64())),
+            size as f64 / (1024.0 * 1024.0),
+            first.as_secs_f64() * 1e3,
+            cached.as_secs_f64() * 1e3,
+        );
+    }
+    let rust_warm = warm[0].1.as_secs_f64();
+    for (name, time) in &warm[1..] {
+        let ratio = time.as_secs_f64() / rust_warm;
+        let verdict = if *name == "python" {
+            if ratio <= 5.0 { " (target ≤ 5×: met)" } else { " (target ≤ 5×: NOT met)" }
+        } else {
+            ""
+        };
+        println!("warm start {name} / rust: {ratio:.2}×{verdict}");
+    }
+
+    // Per-call costs inside the guests, on one host with a warm cache.
+    let host = AgentHost::builder()
+        .cache_dir(Some(tmp.join("calls-cache")))
+        .build()?;
+    for agent in &agents[1..] {
+        let (component, _) = host.load(&agent.component, || {})?;
+        let mut headers = Vec::new();
+        let mut noop = Vec::new();
+        for _ in 0..3 {
+            let outcome = runtime.block_on(host.run(
+                &component,
+                RunOptions {
+                    args: vec!["calls".into(), CALLS.to_string()],
+                    capture_output: true,
+                    ..RunOptions::default()
+                },
+            ))?;
+            let stdout = String::from_utf8_lossy(&outcome.stdout).into_owned();
+            let value = |key: &str| -> Option<f64> {
+                stdout
+                    .split_whitespace()
+                    .find_map(|field| field.strip_prefix(key))
+                    .and_then(|v| v.parse().ok())
+            };
+            let (Some(h), Some(n)) = (value("headers_ns="), value("noop_ns=")) else {
+                return Err(format!(
+                    "{}: no timings in {stdout:?}: {}",
+                    agent.name,
+                    String::from_utf8_lossy(&outcome.stderr)
+                )
+                .into());
+            };
+            headers.push(h);
+            noop.push(n);
+        }
+        headers.sort_by(f64::total_cmp);
+        noop.sort_by(f64::total_cmp);
+        let (h, n) = (headers[1], noop[1]);
+        let verdict = if agent.name == "python" {
+            if h <= 20_000.0 { " (target ≤ 20 µs: met)" } else { " (target ≤ 20 µs: NOT met)" }
+        } else {
+            ""
+        };
+        println!(
+            "{} headers(): {:.2} µs/call, no-op import {:.2} µs/call, {:.1}× the no-op{verdict}",
+            agent.name,
+            h / 1e3,
+            n / 1e3,
+            h / n
+        );
+    }
+    Ok(())
+}
+
+/// Loads `component` with the compiled-component cache in `cache` and runs
+/// it once (`start`): the time from nothing to its exit.
+fn start(
+    runtime: &tokio::runtime::Runtime,
+    cache: &Path,
+    component: &Path,
+) -> Result<Duration, Box<dyn std::error::Error>> {
+    let began = Instant::now();
+    let host = AgentHost::builder()
+        .cache_dir(Some(cache.to_path_buf()))
+        .build()?;
+    let (loaded, _) = host.load(component, || {})?;
+    let outcome = runtime.block_on(host.run(
+        &loaded,
+        RunOptions {
+            capture_output: true,
+            ..RunOptions::default()
+        },
+    ))?;
+    if outcome.exit_code != 0 {
+        return Err(format!(
+            "{}: exited {}: {}",
+            component.display(),
+            outcome.exit_code,
+            String::from_utf8_lossy(&outcome.stderr)
+        )
+        .into());
+    }
+    Ok(began.elapsed())
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
