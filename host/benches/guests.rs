@@ -97,7 +97,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (name, time) in &warm[1..] {
         let ratio = time.as_secs_f64() / rust_warm;
         let verdict = if *name == "python" {
-            if ratio <= 5.0 { " (target ≤ 5×: met)" } else { " (target ≤ 5×: NOT met)" }
+            if ratio <= 5.0 {
+                " (target ≤ 5×: met)"
+            } else {
+                " (target ≤ 5×: NOT met)"
+            }
         } else {
             ""
         };
@@ -143,7 +147,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         noop.sort_by(f64::total_cmp);
         let (h, n) = (headers[1], noop[1]);
         let verdict = if agent.name == "python" {
-            if h <= 20_000.0 { " (target ≤ 20 µs: met)" } else { " (target ≤ 20 µs: NOT met)" }
+            if h <= 20_000.0 {
+                " (target ≤ 20 µs: met)"
+            } else {
+                " (target ≤ 20 µs: NOT met)"
+            }
         } else {
             ""
         };

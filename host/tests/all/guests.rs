@@ -332,3 +332,92 @@ async fn the_llm_agent_streams_a_chat_completion_through_the_embedded_gateway() 
     assert_eq!(refused.exit_code, 1, "{refused}");
     assert!(refused.stdout.contains("step response: 401"), "{refused}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_agent_from_the_guides_snippets_behaves_as_the_guide_says() {
+    use crate::upstream_python::{V1_0, verify};
+    let component = built("host/tests/agents/guide_agent.py");
+    let upstream = Upstream::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("http://{}", listener.local_addr().unwrap());
+    let toml = format!(
+        "issuer_url = \"{issuer}\"\n{}",
+        crate::outbound::tickets(&upstream)
+    );
+    let host = crate::outbound::host_with(dir.path(), &toml);
+    caracal_host::issuer::publish_on(&host, listener).unwrap();
+    let agent = support::load(&host, component.to_str().unwrap());
+    let api = format!("{}/api", upstream.base());
+    let run = run_on(&host, &agent, args_options(&[&api])).await.unwrap();
+    assert_eq!(run.exit_code, 0, "{run}");
+    let steps: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let step = |name: &str| {
+        steps
+            .iter()
+            .find(|s| s["step"] == name)
+            .unwrap_or_else(|| panic!("no step {name}: {run}"))
+            .clone()
+    };
+    // Labels reach the audit's sessions.
+    assert!(
+        host.authority()
+            .snapshot()
+            .sessions
+            .iter()
+            .any(|s| s.view.labels == ["refund-agent"])
+    );
+    // The narrowed child is refused a widening, with the typed error.
+    assert_eq!(step("widen")["refused"], true, "{run}");
+    assert_eq!(step("widen")["error"], "DeniedError", "{run}");
+    // Routed through the embedded gateway, which injected the credential;
+    // the agent never printed it.
+    assert_eq!(step("transport")["status"], 200, "{run}");
+    assert!(
+        upstream
+            .seen()
+            .iter()
+            .all(|s| s.headers["authorization"] == SECRET)
+    );
+    let secret = SECRET.trim_start_matches("Bearer ");
+    assert!(
+        !run.stdout.contains(secret) && !run.stderr.contains(secret),
+        "{run}"
+    );
+    assert!(
+        step("service")["generation"].as_u64().unwrap() >= 1,
+        "{run}"
+    );
+    // The headers parse with upstream's own decoder and the tokens verify
+    // with upstream's verifier.
+    let cases: Vec<serde_json::Value> = ["headers", "child"]
+        .iter()
+        .map(|name| {
+            let headers = step(name)["headers"].clone();
+            let token = headers["authorization"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("Bearer ")
+                .to_owned();
+            serde_json::json!({
+                "name": name, "token": token, "issuer": issuer, "audience": "default",
+                "zone_id": "local", "required_scopes": [], "required_targets": [],
+                "required_use": "session", "revoked": [], "headers": headers,
+            })
+        })
+        .collect();
+    for result in verify(V1_0, &cases) {
+        assert_eq!(result["verify.authenticate"]["ok"], true, "{result:#}");
+        let envelope = &result["envelope"];
+        assert_eq!(
+            envelope["session_id"], result["verify.authenticate"]["principal"]["session_id"],
+            "{result:#}"
+        );
+        let hop = if result["name"] == "child" { 1 } else { 0 };
+        assert_eq!(envelope["hop"], hop, "{result:#}");
+    }
+}
