@@ -572,13 +572,13 @@ impl AgentHost {
         path: &Path,
         on_compile: impl FnOnce(),
     ) -> Result<(Component, CacheOutcome), HostError> {
-        let bytes = std::fs::read(path).map_err(|source| HostError::ReadAgent {
-            path: path.to_path_buf(),
-            source,
-        })?;
         match &self.cache {
-            Some(cache) => cache.load(&self.engine, path, &bytes, on_compile),
+            Some(cache) => cache.load_file(&self.engine, path, on_compile),
             None => {
+                let bytes = std::fs::read(path).map_err(|source| HostError::ReadAgent {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
                 on_compile();
                 Ok((
                     crate::cache::compile(&self.engine, path, &bytes)?,

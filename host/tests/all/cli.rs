@@ -110,6 +110,60 @@ fn a_second_run_is_served_from_the_component_cache() {
 }
 
 #[test]
+fn a_component_rewritten_in_place_is_compiled_again_not_served_stale() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let host = caracal_host::AgentHost::builder()
+        .cache_dir(Some(cache.path().into()))
+        .build()
+        .unwrap();
+    // Two different components of the same length would fool a cache that
+    // trusted the size alone: take one and rewrite it with another's bytes
+    // (padded to the same size with a custom section).
+    let agent = dir.path().join("agent.wasm");
+    let (a, b) = (
+        std::fs::read(HELLO_AGENT).unwrap(),
+        std::fs::read(GUARD_DROP).unwrap(),
+    );
+    let size = a.len().max(b.len()) + 64;
+    let padded = |mut bytes: Vec<u8>| {
+        // A custom section (id 0) named "pad": its id, its length as a
+        // 4-byte LEB128, the name, zeros.
+        let len = size - bytes.len() - 5;
+        bytes.push(0);
+        bytes.extend_from_slice(&[
+            0x80 | (len & 0x7f) as u8,
+            0x80 | ((len >> 7) & 0x7f) as u8,
+            0x80 | ((len >> 14) & 0x7f) as u8,
+            ((len >> 21) & 0x7f) as u8,
+        ]);
+        bytes.push(3);
+        bytes.extend_from_slice(b"pad");
+        bytes.resize(size, 0);
+        bytes
+    };
+    let (a, b) = (padded(a), padded(b));
+    assert_eq!(a.len(), b.len());
+    std::fs::write(&agent, &a).unwrap();
+    let (_, first) = host.load(&agent, || {}).unwrap();
+    let (_, again) = host
+        .load(&agent, || panic!("unchanged: served from the cache"))
+        .unwrap();
+    assert_eq!(
+        (first, again),
+        (
+            caracal_host::CacheOutcome::Compiled,
+            caracal_host::CacheOutcome::Hit
+        )
+    );
+    std::fs::write(&agent, &b).unwrap();
+    let mut compiled = false;
+    let (_, replaced) = host.load(&agent, || compiled = true).unwrap();
+    assert!(compiled, "a rewritten file is compiled again");
+    assert_eq!(replaced, caracal_host::CacheOutcome::Compiled);
+}
+
+#[test]
 fn run_limits_from_flags_stop_the_agent_with_a_message_naming_the_limit() {
     let dir = tempfile::tempdir().unwrap();
     let out = caracal_host(
