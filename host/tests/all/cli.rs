@@ -608,3 +608,52 @@ fn run_gives_the_agent_only_the_directories_and_variables_it_names() {
     assert_eq!(out.status.code(), Some(2), "a user error");
     assert!(text(&out.stderr).contains("cannot give the agent directory `/nonexistent/dir`"));
 }
+
+#[test]
+fn run_publishes_its_key_set_at_a_loopback_issuer_url_while_the_agent_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let issuer = format!("http://127.0.0.1:{port}");
+    let jwks_url = format!("{issuer}/.well-known/jwks.json?zone_id=local");
+    let jwks_file = dir.path().join("jwks.json");
+    // The agent fetches the key set from the issuer listener of the very
+    // host that runs it (allow-listed by the exact address).
+    let out = caracal_host(
+        dir.path(),
+        &[
+            "run",
+            "--jwks",
+            jwks_file.to_str().unwrap(),
+            test_programs_artifacts::RAW_HTTP,
+            "--",
+            "GET",
+            &jwks_url,
+        ],
+        &[
+            ("CARACAL_ISSUER_URL", &issuer),
+            ("CARACAL_ALLOWED_OUTBOUND_HOSTS", &issuer),
+        ],
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.contains("RESULT send ok 200"), "{stdout}");
+    let body = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("RESULT body ok "))
+        .expect("a body");
+    let served: serde_json::Value = serde_json::from_str(body).unwrap();
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&jwks_file).unwrap()).unwrap();
+    assert_eq!(served, written, "the listener serves the host's own keys");
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "key set at http://127.0.0.1:{port}/.well-known/jwks.json"
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+}
