@@ -83,7 +83,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (first, cached) = (median(first), median(cached));
         warm.push((agent.name, cached));
         println!(
-            "{:<8} {:>10} {:>11.1} {:>11.0}ms {:>10.0}ms",
+            "{:<8} {:>10} {:>11.1} {:>11.1}ms {:>10.2}ms",
             agent.name,
             agent
                 .build

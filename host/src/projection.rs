@@ -240,6 +240,10 @@ fn scope_string(scopes: &[String]) -> String {
 /// task spawned, given work and closed), so a spawn pays nothing for
 /// baggage and claims it may never send.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a handle holds one or the other for its life; boxing either costs an allocation per spawn or per projection"
+)]
 pub(crate) enum DeferredProjection {
     /// Not projected yet: the session as it was when the handle was made.
     Pending(SessionView),
