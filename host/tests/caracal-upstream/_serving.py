@@ -1,7 +1,8 @@
 """Serving a test ASGI app the way the Rust tests expect: on 127.0.0.1 at a
 port the system picks, announcing it as one JSON line on stdout once it
 accepts connections, and stopping when stdin reaches end of file (so a test
-that dies leaves no server behind)."""
+that dies leaves no server behind), and the small ASGI helpers both
+servers use."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import asyncio
 import json
 import sys
 import threading
+from typing import Any
 
 import uvicorn
 
@@ -41,3 +43,29 @@ async def serve(app, announce) -> int:
     threading.Thread(target=watch_stdin, daemon=True).start()
     await serving
     return 0
+
+
+async def read_body(receive) -> bytes:
+    body = b""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return body
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            return body
+
+
+async def send_json(send, status: int, value: Any) -> None:
+    payload = json.dumps(value).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})

@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import jwt
-from _serving import serve
+from _serving import read_body, send_json, serve
 from cryptography.hazmat.primitives.asymmetric import ec
 
 
@@ -65,32 +65,6 @@ class SigningKey:
             "x": self.x,
             "y": self.y,
         }
-
-
-async def read_body(receive) -> bytes:
-    body = b""
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return body
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            return body
-
-
-async def send_json(send, status: int, value: Any) -> None:
-    payload = json.dumps(value).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})
 
 
 class Issuer:

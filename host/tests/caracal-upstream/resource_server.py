@@ -32,38 +32,12 @@ import sys
 from typing import Any
 from urllib.parse import parse_qs
 
-from _serving import serve
+from _serving import read_body, send_json, serve
 from caracalai_asgi import CaracalASGIAuth
 from caracalai_identity import JwksCache
 from caracalai_revocation import InMemoryRevocationStore
 
 CONTROL = "/_caracal_test"
-
-
-async def read_body(receive) -> bytes:
-    body = b""
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return body
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            return body
-
-
-async def send_json(send, status: int, value: Any) -> None:
-    payload = json.dumps(value).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})
 
 
 def header_map(scope) -> dict[str, str]:
