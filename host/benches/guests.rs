@@ -63,8 +63,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
 
     println!(
-        "{:<8} {:>10} {:>11} {:>12} {:>11}",
-        "agent", "build s", "size MiB", "first start", "warm start"
+        "{:<8} {:>10} {:>11} {:>12} {:>11} {:>14}",
+        "agent", "build s", "size MiB", "first start", "warm start", "of it: load"
     );
     let mut warm = Vec::new();
     for agent in &agents {
@@ -80,10 +80,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             cached.push(start(&runtime, &cache, &agent.component)?);
             let _ = std::fs::remove_dir_all(&cache);
         }
-        let (first, cached) = (median(first), median(cached));
+        let warm_load = median(cached.iter().map(|(_, load)| *load).collect());
+        let (first, cached) = (
+            median(first.into_iter().map(|(total, _)| total).collect()),
+            median(cached.into_iter().map(|(total, _)| total).collect()),
+        );
         warm.push((agent.name, cached));
         println!(
-            "{:<8} {:>10} {:>11.1} {:>11.1}ms {:>10.2}ms",
+            "{:<8} {:>10} {:>11.1} {:>11.1}ms {:>10.2}ms {:>13.2}ms",
             agent.name,
             agent
                 .build
@@ -91,6 +95,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             size as f64 / (1024.0 * 1024.0),
             first.as_secs_f64() * 1e3,
             cached.as_secs_f64() * 1e3,
+            warm_load.as_secs_f64() * 1e3,
         );
     }
     let rust_warm = warm[0].1.as_secs_f64();
@@ -167,17 +172,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// Loads `component` with the compiled-component cache in `cache` and runs
-/// it once (`start`): the time from nothing to its exit.
+/// it once (`start`): the time from nothing to its exit, and of it the
+/// time spent loading (compiling, or reading the cache).
 fn start(
     runtime: &tokio::runtime::Runtime,
     cache: &Path,
     component: &Path,
-) -> Result<Duration, Box<dyn std::error::Error>> {
+) -> Result<(Duration, Duration), Box<dyn std::error::Error>> {
     let began = Instant::now();
     let host = AgentHost::builder()
         .cache_dir(Some(cache.to_path_buf()))
         .build()?;
+    let loading = Instant::now();
     let (loaded, _) = host.load(component, || {})?;
+    let load = loading.elapsed();
     let outcome = runtime.block_on(host.run(
         &loaded,
         RunOptions {
@@ -194,7 +202,7 @@ fn start(
         )
         .into());
     }
-    Ok(began.elapsed())
+    Ok((began.elapsed(), load))
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {
