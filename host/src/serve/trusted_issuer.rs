@@ -169,23 +169,27 @@ impl TrustedIssuer {
     /// `zone_id`, `use`, `sub_type`, `exp`/`iat` with upstream's 60 s
     /// leeway, and the hop bound.
     pub async fn verify(&self, token: &str, now_secs: u64) -> Result<TokenClaims, TokenError> {
-        let claims = match self.cached() {
-            Some((keys, fresh)) => match decode_token(&keys, token) {
-                Err(TokenError::UnknownKey(_)) => None,
-                Ok(_) if !fresh => None,
-                other => Some(other?),
-            },
-            None => None,
-        };
-        let claims = match claims {
-            Some(claims) => claims,
-            None => {
-                self.refresh_if_allowed()
-                    .await
-                    .map_err(|e| TokenError::Claims(format!("the issuer's key set: {e}")))?;
+        // With keys older than their time, a token they verify is still
+        // taken when the issuer cannot be reached for fresh ones.
+        let mut stale = None;
+        if let Some((keys, fresh)) = self.cached() {
+            match decode_token(&keys, token) {
+                Err(TokenError::UnknownKey(_)) => {}
+                Ok(claims) if !fresh => stale = Some(claims),
+                other => {
+                    let claims = other?;
+                    self.check(&claims, now_secs)?;
+                    return Ok(claims);
+                }
+            }
+        }
+        let claims = match self.refresh_if_allowed().await {
+            Ok(()) => {
                 let (keys, _) = self.cached().unwrap_or_default();
                 decode_token(&keys, token)?
             }
+            Err(error) => stale
+                .ok_or_else(|| TokenError::Claims(format!("the issuer's key set: {error}")))?,
         };
         self.check(&claims, now_secs)?;
         Ok(claims)
