@@ -209,9 +209,13 @@ fn stream_error(error: StreamError) -> TransportError {
             // The host cuts off a body when the session's authority is
             // revoked mid-read. Wasmtime (48) does not give body-stream
             // errors an error code, only this text: it is a denial all the
-            // same.
+            // same. (The text is the error's `Debug` form, which carries a
+            // backtrace after it when the host captures them, as with
+            // RUST_BACKTRACE set: only its first line is the message.)
             None => match error.to_debug_string() {
-                text if text == HOST_DENIED_TEXT => TransportError::Denied,
+                text if text.lines().next().map(str::trim) == Some(HOST_DENIED_TEXT) => {
+                    TransportError::Denied
+                }
                 text => io(text),
             },
         },

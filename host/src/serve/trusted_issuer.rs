@@ -188,8 +188,9 @@ impl TrustedIssuer {
                 let (keys, _) = self.cached().unwrap_or_default();
                 decode_token(&keys, token)?
             }
-            Err(error) => stale
-                .ok_or_else(|| TokenError::Claims(format!("the issuer's key set: {error}")))?,
+            Err(error) => {
+                stale.ok_or_else(|| TokenError::Claims(format!("the issuer's key set: {error}")))?
+            }
         };
         self.check(&claims, now_secs)?;
         Ok(claims)
