@@ -71,6 +71,31 @@ impl OutboundPolicy {
     }
 }
 
+/// Most of a denied request's body read and dropped before the denial.
+const DRAIN_LIMIT: usize = 1 << 20;
+/// Longest a denial waits for the rest of the request's body.
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Reads and drops what the guest still writes of a denied request's body
+/// (at most [`DRAIN_LIMIT`] bytes, for at most [`DRAIN_TIME`]) before the
+/// denial is answered. A guest that writes its body after `handle()` — as
+/// ComponentizeJS's `fetch` and the guest SDKs do — then sees
+/// `HTTP-request-denied`, not a body stream closed under it (which aborts
+/// ComponentizeJS's engine). Nothing of it is sent anywhere.
+async fn drain_denied(mut body: WasiBody) {
+    use http_body_util::BodyExt as _;
+    let drain = async {
+        let mut read = 0usize;
+        while let Some(Ok(frame)) = body.frame().await {
+            read += frame.data_ref().map_or(0, |data| data.len());
+            if read > DRAIN_LIMIT {
+                return;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_TIME, drain).await;
+}
+
 type SendFuture = Box<dyn Future<Output = Result<(), Error>> + Send>;
 type ResponseFuture =
     Box<dyn Future<Output = Result<(http::Response<WasiBody>, SendFuture), Error>> + Send>;
@@ -98,7 +123,10 @@ impl WasiHttpHooks for OutboundPolicy {
                     reason = %denial,
                     "outbound request denied"
                 );
-                return Box::new(async { Err(Error::HttpRequestDenied) });
+                return Box::new(async move {
+                    drain_denied(body).await;
+                    Err(Error::HttpRequestDenied)
+                });
             }
         };
         tracing::debug!(method = %parts.method, url = %parts.uri, route = ?decision.route, "outbound request allowed");

@@ -420,3 +420,26 @@ async fn a_python_agent_from_the_guides_snippets_behaves_as_the_guide_says() {
         assert_eq!(envelope["hop"], hop, "{result:#}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_denied_platform_fetch_with_a_body_rejects_and_the_js_agent_runs_on() {
+    // ComponentizeJS writes a request's body after `handle()`: the host
+    // reads what it writes of a denied request (and drops it) before it
+    // answers HTTP-request-denied, so `fetch` rejects instead of the
+    // engine aborting on a stream closed under it.
+    let component = built("host/tests/agents/fetch_denied.js");
+    let upstream = Upstream::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let host = crate::outbound::host_with(dir.path(), "");
+    let agent = support::load(&host, component.to_str().unwrap());
+    let url = format!("{}/denied", upstream.base());
+    let run = run_on(&host, &agent, args_options(&[&url])).await.unwrap();
+    assert_eq!(run.exit_code, 0, "{run}");
+    assert!(run.stdout.contains("get: rejected TypeError"), "{run}");
+    assert!(run.stdout.contains("post: rejected TypeError"), "{run}");
+    assert!(run.stdout.contains("still running"), "{run}");
+    assert!(
+        upstream.seen().is_empty(),
+        "nothing of a denied request leaves"
+    );
+}
