@@ -1,9 +1,10 @@
 // A blocking HTTP exchange over `wasi:http/outgoing-handler`, behind
 // `caracal.fetch`. The platform `fetch` (StarlingMonkey's) goes through the
-// same interface, but (ComponentizeJS 0.23) a request with a body that the
-// host denies aborts the whole engine instead of rejecting the promise;
-// this transport turns a denial into a `RequestDeniedError` and never
-// follows redirects, like the Rust SDK's `Transport`.
+// same interface, but rejects a denial with a bare `TypeError` (and, before
+// the host drained denied bodies, a denied request with a body aborted
+// ComponentizeJS 0.23's engine); this transport turns a denial into a
+// `RequestDeniedError` and never follows redirects, like the Rust SDK's
+// `Transport`.
 //
 // The exchange blocks the component while it waits (imports are synchronous
 // in ComponentizeJS): other JS tasks and timers do not run meanwhile. The
