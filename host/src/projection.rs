@@ -213,9 +213,15 @@ impl Projection {
         (format!("Bearer {}", signer.mint(&claims)), exp)
     }
 
-    /// Whether a mandate expiring at `exp` must be minted again.
-    pub(crate) fn mandate_stale(&self, exp: u64, now_ms: u64) -> bool {
-        self.stale(exp, now_ms / 1000)
+    /// When (unix seconds) a token expiring at `exp` is to be minted
+    /// again: [`REMINT_MARGIN_SECONDS`] before it expires, or at its expiry
+    /// when the session ends then anyway (the rule of `stale`, as a time).
+    pub(crate) fn renew_at(&self, exp: u64) -> u64 {
+        if self.hard_expiry_secs.is_none_or(|hard| hard > exp) {
+            exp.saturating_sub(REMINT_MARGIN_SECONDS)
+        } else {
+            exp
+        }
     }
 }
 

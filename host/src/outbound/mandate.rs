@@ -20,6 +20,8 @@ const CACHE_LIMIT: usize = 4096;
 #[derive(Debug, Default)]
 pub(crate) struct Mandates {
     projections: Mutex<HashMap<SessionId, Projection>>,
+    /// By session and resource: when to mint again (unix seconds), and
+    /// the mandate. A cached one costs this map's lock alone.
     minted: Mutex<HashMap<(SessionId, String), (u64, Credential)>>,
 }
 
@@ -58,28 +60,26 @@ impl Mandates {
         now_ms: u64,
     ) -> Credential {
         let key = (view.id.clone(), resource_id.to_owned());
+        let now_secs = now_ms / 1000;
         let cached = self
             .minted
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get(&key)
-            .cloned();
-        let (credential, exp) = self.with_projection(engine, signer, view, |projection| {
-            if let Some((exp, credential)) = cached
-                && !projection.mandate_stale(exp, now_ms)
-            {
-                return (credential, None);
-            }
-            let (bearer, exp) = projection.mandate(signer, resource_id, resource_scopes, now_ms);
-            (mandate_credential(&bearer), Some(exp))
-        });
-        if let Some(exp) = exp {
-            let mut minted = self.minted.lock().unwrap_or_else(PoisonError::into_inner);
-            if minted.len() >= CACHE_LIMIT {
-                minted.clear();
-            }
-            minted.insert(key, (exp, credential.clone()));
+            .filter(|(renew_at, _)| now_secs < *renew_at)
+            .map(|(_, credential)| credential.clone());
+        if let Some(credential) = cached {
+            return credential;
         }
+        let (credential, renew_at) = self.with_projection(engine, signer, view, |projection| {
+            let (bearer, exp) = projection.mandate(signer, resource_id, resource_scopes, now_ms);
+            (mandate_credential(&bearer), projection.renew_at(exp))
+        });
+        let mut minted = self.minted.lock().unwrap_or_else(PoisonError::into_inner);
+        if minted.len() >= CACHE_LIMIT {
+            minted.clear();
+        }
+        minted.insert(key, (renew_at, credential.clone()));
         credential
     }
 }

@@ -473,6 +473,19 @@ async fn the_sdk_transport_sends_the_envelope_only_where_it_is_routed() {
             "the guest never sees the mandate"
         );
     }
+    // The two routed calls run under two sessions: each its own mandate
+    // (reuse within a session is checked on the gateway route).
+    let session_of = |at: usize| {
+        let mandate = seen[at].headers["authorization"]
+            .strip_prefix("Bearer ")
+            .unwrap();
+        host.signer()
+            .verify(mandate, now_secs())
+            .unwrap()
+            .agent_session_id
+            .clone()
+    };
+    assert_ne!(session_of(1), session_of(2));
     assert!(seen.iter().all(|s| {
         !s.headers
             .get("baggage")
