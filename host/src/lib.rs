@@ -35,9 +35,9 @@ mod projection;
 mod run_state;
 mod runner;
 pub mod serve;
+pub mod spin_apis;
 pub mod state;
 pub mod token;
-pub mod variables;
 
 pub use cache::{CacheOutcome, ComponentCache};
 pub use caracal_authority as authority;

@@ -8,7 +8,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use crate::ctx::{AgentCtx, AgentCtxView, AgentView};
 use crate::limits::{AgentLimiter, HostBudget, LimitExceeded, RunLimits};
 use crate::outbound::OutboundPolicy;
-use crate::variables::ComponentVariables;
+use crate::spin_apis::{SpinApis, SpinView};
 
 /// The data of one agent's store: WASI, `wasi:http`, the outbound policy
 /// and the Caracal state.
@@ -20,18 +20,19 @@ pub struct RunState {
     outbound: OutboundPolicy,
     limiter: AgentLimiter,
     agent: AgentCtx,
-    variables: ComponentVariables,
+    spin: SpinApis,
 }
 
 impl RunState {
     /// A store's state: WASI with `wasi`, the outbound policy and agent
-    /// state, the component's `variables` (a served Spin component's; none
-    /// for `run`), and the memory limit of `limits`.
+    /// state, the component's Spin APIs (a served Spin component's
+    /// variables, stores and databases; none for `run`), and the memory
+    /// limit of `limits`.
     pub(crate) fn new(
         wasi: WasiCtx,
         outbound: OutboundPolicy,
         agent: AgentCtx,
-        variables: ComponentVariables,
+        spin: SpinApis,
         limits: RunLimits,
     ) -> RunState {
         let budget = HostBudget::of(&limits);
@@ -47,7 +48,7 @@ impl RunState {
             outbound,
             limiter: AgentLimiter::new(limits.max_memory_bytes),
             agent,
-            variables,
+            spin,
         }
     }
 
@@ -60,9 +61,14 @@ impl RunState {
         }
     }
 
-    /// The component's variables (none for `run`).
-    pub(crate) fn variables(&mut self) -> &ComponentVariables {
-        &self.variables
+    /// What the Spin API implementations reach: the component's grants,
+    /// the resource table and the request's session.
+    pub(crate) fn spin_view(&mut self) -> SpinView<'_> {
+        SpinView {
+            apis: &self.spin,
+            table: &mut self.table,
+            session: self.agent.root().as_str(),
+        }
     }
 
     /// The outbound hooks (p3 requests are built against them).

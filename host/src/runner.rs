@@ -11,9 +11,9 @@ use crate::limits::{LimitExceeded, RunLimits};
 use crate::liveness::{GuestActivity, LeaseKeeper, TICK_PERIOD, Ticker};
 use crate::outbound::{Connector, ConnectorOptions, Governor, OutboundPolicy, PoolPolicy, Resolve};
 use crate::run_state::RunState;
+use crate::spin_apis::SpinApis;
 use crate::state::{Follower, HostIdentity, Recovery, attach_store};
 use crate::token::{SigningKey, TokenSigner};
-use crate::variables::ComponentVariables;
 use caracal_authority::{
     Clock, Engine as Authority, EngineConfig, SessionId, SessionStatus, SystemClock,
 };
@@ -26,6 +26,7 @@ use wasmtime_wasi::cli::StdinStream;
 use wasmtime_wasi::p2::bindings::CommandPre;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{I32Exit, WasiCtx};
+use wasmtime_wasi_http::{WasiHttp, WasiHttpView as _};
 
 /// Most output kept from a captured stream.
 const CAPTURE_LIMIT: usize = 16 << 20;
@@ -46,6 +47,7 @@ pub struct AgentHost {
     cache: Option<ComponentCache>,
     store: Option<Arc<dyn StateStore>>,
     identity: Option<HostIdentity>,
+    state_dir: Option<PathBuf>,
     recovery: Recovery,
     _follower: Option<Follower>,
     // Declared last so it stops after everything it ticks is in place.
@@ -167,7 +169,9 @@ impl AgentHostBuilder {
     /// Keeps the host's id in `dir` (locked while the host runs), so a
     /// restarted host finds the tasks that died with it, and its
     /// token-signing key (`signing-key`, mode 0600), so the tokens it
-    /// minted still verify after a restart. Used with a store.
+    /// minted still verify after a restart. Used with a store. Served Spin
+    /// components keep their SQLite databases there too
+    /// (`spin-sqlite/`).
     pub fn state_dir(mut self, dir: PathBuf) -> Self {
         self.state_dir = Some(dir);
         self
@@ -235,10 +239,21 @@ impl AgentHostBuilder {
         let mut linker = Linker::new(&engine);
         let link = |linker: &mut Linker<RunState>| -> wasmtime::Result<()> {
             wasmtime_wasi::p2::add_to_linker_async(linker)?;
-            wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker)?;
+            // `wasi:http` types as Wasmtime implements them; sending, too,
+            // but with relative URLs (Spin's self requests) made absolute.
+            let http_options = wasmtime_wasi_http::p2::bindings::LinkOptions::default();
+            wasmtime_wasi_http::p2::bindings::http::types::add_to_linker::<_, WasiHttp>(
+                linker,
+                &(&http_options).into(),
+                RunState::http,
+            )?;
             wasmtime_wasi::p3::add_to_linker(linker)?;
-            wasmtime_wasi_http::p3::add_to_linker(linker)?;
-            crate::variables::add_to_linker(linker)?;
+            wasmtime_wasi_http::p3::bindings::http::types::add_to_linker::<_, WasiHttp>(
+                linker,
+                RunState::http,
+            )?;
+            crate::outbound::add_relative_urls_to_linker(linker)?;
+            crate::spin_apis::add_to_linker(linker)?;
             crate::host::add_to_linker(linker)
         };
         link(&mut linker).map_err(|e| HostError::Engine(chain(&e)))?;
@@ -321,6 +336,7 @@ impl AgentHostBuilder {
             cache,
             store,
             identity,
+            state_dir: self.state_dir,
             recovery,
             _follower: follower,
             _ticker: ticker,
@@ -454,6 +470,11 @@ impl AgentHost {
     /// The state store, when state is durable.
     pub fn store(&self) -> Option<&Arc<dyn StateStore>> {
         self.store.as_ref()
+    }
+
+    /// The state directory, when the host was given one.
+    pub fn state_dir(&self) -> Option<&std::path::Path> {
+        self.state_dir.as_deref()
     }
 
     /// This host's id in the store, when state is durable.
@@ -651,13 +672,7 @@ impl AgentHost {
             agent.root().clone(),
             agent.held_sessions().clone(),
         );
-        let state = RunState::new(
-            wasi.build(),
-            outbound,
-            agent,
-            ComponentVariables::default(),
-            limits,
-        );
+        let state = RunState::new(wasi.build(), outbound, agent, SpinApis::none(), limits);
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| state.limiter_mut());
         self.watch_epochs(&mut store, limits);

@@ -32,11 +32,14 @@ pub enum EventKind {
     Attach,
     /// A task session's TTL ran out and it was swept.
     Expire,
+    /// A component read or wrote one of Spin's data stores (a key-value
+    /// store, a SQLite database), or was refused one.
+    Storage,
 }
 
 impl EventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 12] = [
         EventKind::Spawn,
         EventKind::Close,
         EventKind::Delegate,
@@ -48,6 +51,7 @@ impl EventKind {
         EventKind::Outbound,
         EventKind::Attach,
         EventKind::Expire,
+        EventKind::Storage,
     ];
 
     /// The `snake_case` name, identical to the serialized form; also the
@@ -65,6 +69,7 @@ impl EventKind {
             EventKind::Outbound => "outbound",
             EventKind::Attach => "attach",
             EventKind::Expire => "expire",
+            EventKind::Storage => "storage",
         }
     }
 }

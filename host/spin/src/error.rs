@@ -141,10 +141,25 @@ pub enum ManifestProblem {
         /// What is wrong.
         reason: String,
     },
+    /// A `key_value_stores` or `sqlite_databases` label that is not a
+    /// store name.
+    #[error("{location}: {key} label `{label}`: {LABEL_RULE}")]
+    InvalidLabel {
+        /// Where.
+        location: String,
+        /// `key_value_stores` or `sqlite_databases`.
+        key: &'static str,
+        /// The label as written.
+        label: String,
+    },
     /// The application has no routable HTTP trigger.
     #[error("no routable [[trigger.http]]: there is nothing to serve")]
     NoHttpRoutes,
 }
+
+/// What a store label may be (see [`is_store_label`](crate::is_store_label)).
+const LABEL_RULE: &str =
+    "labels are 1 to 64 lowercase letters, digits, `_` or `-`, starting with a letter";
 
 /// A malformed HTTP trigger route.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

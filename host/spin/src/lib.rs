@@ -47,6 +47,16 @@ pub use manifest::{HttpRoute, SpinApp, SpinComponent, SpinVariable};
 pub use routes::{RouteMatch, RoutePattern, Router};
 pub use template::is_variable_name;
 
+/// True for a `key_value_stores` / `sqlite_databases` label the host can
+/// serve: 1 to 64 lowercase ASCII letters, digits, `_` or `-`, starting with
+/// a letter (so it is also a safe file name).
+pub fn is_store_label(label: &str) -> bool {
+    let mut chars = label.chars();
+    label.len() <= 64
+        && chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
 /// The environment variable Spin's default provider reads for an
 /// application variable: `SPIN_VARIABLE_` and the name in upper case
 /// (`api_token` → `SPIN_VARIABLE_API_TOKEN`).

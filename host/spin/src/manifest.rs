@@ -82,6 +82,11 @@ pub struct SpinComponent {
     pub variables: BTreeMap<String, String>,
     /// `environment`: environment variables for the guest.
     pub environment: BTreeMap<String, String>,
+    /// `key_value_stores`: the key-value store labels the component may
+    /// open (`default` only when listed, as in Spin).
+    pub key_value_stores: Vec<String>,
+    /// `sqlite_databases`: the SQLite database labels it may open.
+    pub sqlite_databases: Vec<String>,
 }
 
 /// An application variable from `[variables]`.

@@ -26,8 +26,10 @@ mod coalesce;
 mod connect;
 mod decide;
 mod identity;
+mod in_process;
 mod mandate;
 mod redact;
+mod relative;
 mod revocable;
 mod route;
 
@@ -37,6 +39,12 @@ pub use connect::{
 };
 pub use decide::{Decision, Denial, Governor};
 pub use identity::HeldSessions;
+pub use in_process::{
+    InProcess, InProcessFuture, MAX_IN_PROCESS_DEPTH, SPIN_INTERNAL_SUFFIX, addresses_app,
+    internal_component,
+};
+pub use relative::SELF_AUTHORITY;
+pub(crate) use relative::add_to_linker as add_relative_urls_to_linker;
 pub use route::Route;
 
 use std::sync::Arc;
@@ -53,6 +61,9 @@ pub struct OutboundPolicy {
     governor: Arc<Governor>,
     root: SessionId,
     held: Arc<HeldSessions>,
+    /// The served application's own components, and how deep in
+    /// in-process requests this store is.
+    in_process: Option<(Arc<dyn InProcess>, u8)>,
 }
 
 impl OutboundPolicy {
@@ -67,7 +78,16 @@ impl OutboundPolicy {
             governor,
             root,
             held,
+            in_process: None,
         }
+    }
+
+    /// Answers the application's requests to itself (`http://self`,
+    /// relative URLs, `*.spin.internal`) with `app`, from a store `depth`
+    /// in-process requests deep (0 for a client's request).
+    pub fn in_process(mut self, app: Arc<dyn InProcess>, depth: u8) -> OutboundPolicy {
+        self.in_process = Some((app, depth));
+        self
     }
 }
 
@@ -130,6 +150,25 @@ impl WasiHttpHooks for OutboundPolicy {
             }
         };
         tracing::debug!(method = %parts.method, url = %parts.uri, route = ?decision.route, "outbound request allowed");
+        if let Some((app, depth)) = &self.in_process
+            && matches!(decision.route, Route::Plain { .. })
+            && addresses_app(&parts.uri)
+        {
+            if *depth >= MAX_IN_PROCESS_DEPTH {
+                tracing::warn!(url = %parts.uri, "in-process request denied: nested {MAX_IN_PROCESS_DEPTH} deep");
+                return Box::new(async { Err(Error::HttpRequestDenied) });
+            }
+            let answer = app.serve(
+                http::Request::from_parts(parts, body),
+                decision.session,
+                depth + 1,
+            );
+            return Box::new(async move {
+                let response = answer.await?;
+                let io: SendFuture = Box::new(async { Ok(()) });
+                Ok((response, io))
+            });
+        }
         let destination = Destination {
             reach: decision.reach,
             class: match (&decision.route, &decision.resource_id) {

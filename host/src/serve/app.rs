@@ -11,7 +11,7 @@ use super::handler::Handler;
 use crate::error::HostError;
 use crate::outbound::Governor;
 use crate::runner::AgentHost;
-use crate::variables::ComponentVariables;
+use crate::spin_apis::{ComponentVariables, KvSpaces, SpinApis, SqliteDatabases};
 
 /// Why an application cannot be served.
 #[derive(Debug, thiserror::Error)]
@@ -42,8 +42,9 @@ pub(crate) struct Served {
     pub(crate) handler: Handler,
     /// WASI environment (a Spin component's `environment` table).
     pub(crate) env: Vec<(String, String)>,
-    /// A Spin component's `variables`, rendered.
-    pub(crate) variables: ComponentVariables,
+    /// A Spin component's variables (rendered), key-value stores and
+    /// SQLite databases.
+    pub(crate) spin: SpinApis,
     /// The outbound rules of this component (the host's, plus its own
     /// `allowed_outbound_hosts`).
     pub(crate) governor: Arc<Governor>,
@@ -82,7 +83,13 @@ impl ServeApp {
                 || "component".to_owned(),
                 |s| s.to_string_lossy().into_owned(),
             );
-            let served = load_component(host, &id, path, Vec::new(), &[])?;
+            let mut served = load_component(host, &id, path, Vec::new(), &[])?;
+            served.spin = SpinApis::new(
+                ComponentVariables::default(),
+                (Vec::new(), key_value_spaces(host, &id)),
+                (Vec::new(), sqlite_databases(host, &id)),
+                host.auditor().clone(),
+            );
             return Ok(ServeApp {
                 by_id: HashMap::from([(id, 0)]),
                 components: vec![served],
@@ -90,6 +97,9 @@ impl ServeApp {
             });
         }
         let app = SpinApp::from_file(path)?;
+        // One application's stores and databases, shared by its components.
+        let spaces = key_value_spaces(host, &app.name);
+        let databases = sqlite_databases(host, &app.name);
         let mut components = Vec::new();
         let mut by_id = HashMap::new();
         for (id, component) in &app.components {
@@ -107,7 +117,12 @@ impl ServeApp {
                 .map_err(unresolved)?;
             let variables = app.resolve_variables(id, &lookup).map_err(unresolved)?;
             let mut served = load_component(host, id, &component.source, env, &hosts)?;
-            served.variables = ComponentVariables::new(variables);
+            served.spin = SpinApis::new(
+                ComponentVariables::new(variables),
+                (component.key_value_stores.clone(), spaces.clone()),
+                (component.sqlite_databases.clone(), databases.clone()),
+                host.auditor().clone(),
+            );
             by_id.insert(id.clone(), components.len());
             components.push(served);
         }
@@ -129,6 +144,24 @@ impl ServeApp {
                 Some((served, Some((matched, base.as_str()))))
             }
         }
+    }
+
+    /// Component `id` (a `<id>.spin.internal` request's), with the route
+    /// match when one of its routes matches `path`; `None` for no such
+    /// component.
+    pub(crate) fn component(
+        &self,
+        id: &str,
+        path: &str,
+    ) -> Option<(&Served, Option<(RouteMatch, &str)>)> {
+        let served = &self.components[*self.by_id.get(id)?];
+        let matched = self.router.as_ref().and_then(|(router, base)| {
+            router
+                .route(path)
+                .filter(|m| m.component_id == id)
+                .map(|m| (m, base.as_str()))
+        });
+        Some((served, matched))
     }
 
     /// `(component id, wasi:http version)` of every component.
@@ -169,7 +202,47 @@ fn load_component(
         id: id.to_owned(),
         handler,
         env,
-        variables: ComponentVariables::default(),
+        spin: SpinApis::none(),
         governor: Arc::new(governor),
     })
+}
+
+/// Where application `app`'s key-value stores live: the host's state
+/// store when it has one (so hosts sharing it share the keys), else memory.
+fn key_value_spaces(host: &AgentHost, app: &str) -> KvSpaces {
+    let config = host.config();
+    let scope = format!("{}/{}/{app}", config.zone_id, config.application_id);
+    match host.store() {
+        Some(store) => KvSpaces::on_store(store.clone(), scope),
+        None => KvSpaces::in_memory(scope),
+    }
+}
+
+/// Where application `app`'s SQLite databases live:
+/// `<state dir>/spin-sqlite/<app>/`.
+fn sqlite_databases(host: &AgentHost, app: &str) -> SqliteDatabases {
+    match host.state_dir() {
+        Some(dir) => SqliteDatabases::in_dir(dir.join("spin-sqlite").join(file_name(app))),
+        None => SqliteDatabases::unavailable(),
+    }
+}
+
+/// `name` as one safe path component: ASCII letters, digits, `-`, `_`
+/// and `.` kept, anything else `_`, never `.` or `..`.
+fn file_name(name: &str) -> String {
+    let kept: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if kept.is_empty() || kept.chars().all(|c| c == '.') {
+        format!("app{kept}").replace('.', "_")
+    } else {
+        kept
+    }
 }

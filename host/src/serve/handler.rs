@@ -59,11 +59,17 @@ impl Handler {
     }
 
     /// Instantiates the component in `store` and hands it `request`.
-    pub(crate) async fn handle(
+    /// The request body is a client's (`hyper::body::Incoming`) or, for a
+    /// request the application makes to itself, the calling guest's.
+    pub(crate) async fn handle<B>(
         &self,
         mut store: Store<RunState>,
-        request: http::Request<hyper::body::Incoming>,
-    ) -> wasmtime::Result<http::Response<ServeBody>> {
+        request: http::Request<B>,
+    ) -> wasmtime::Result<http::Response<ServeBody>>
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<wasmtime_wasi_http::Error>,
+    {
         match self {
             Handler::P2(pre) => {
                 let (sender, receiver) = tokio::sync::oneshot::channel();

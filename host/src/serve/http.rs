@@ -2,7 +2,11 @@
 //! fresh store and instance per request.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
+
+use caracal_authority::SessionId;
+use caracal_spin::RouteMatch;
+use wasmtime_wasi_http::{Error as ErrorCode, WasiBody};
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
@@ -12,10 +16,10 @@ use hyper_util::rt::TokioIo;
 use wasmtime::Store;
 use wasmtime_wasi::WasiCtx;
 
-use super::app::ServeApp;
+use super::app::{ServeApp, Served};
 use super::handler::ServeBody;
 use super::inbound::{InboundMode, Rejection, Verified, bind, bind_envelope};
-use crate::outbound::OutboundPolicy;
+use crate::outbound::{InProcess, InProcessFuture, OutboundPolicy};
 use crate::run_state::RunState;
 use crate::runner::AgentHost;
 
@@ -28,6 +32,61 @@ struct Shared {
     mode: InboundMode,
     options: ServeOptions,
     verified: Verified,
+    /// Answers the app's requests to itself.
+    in_process: Arc<dyn InProcess>,
+}
+
+/// The application answering its own requests (`http://self`, relative
+/// URLs, `*.spin.internal`) in process, with the caller's session.
+#[derive(Debug)]
+struct AppItself(Weak<Shared>);
+
+impl InProcess for AppItself {
+    fn serve(&self, request: Request<WasiBody>, session: SessionId, depth: u8) -> InProcessFuture {
+        let shared = self.0.upgrade();
+        Box::pin(async move {
+            let shared = shared.ok_or(ErrorCode::HttpRequestDenied)?;
+            let response = serve_in_process(&shared, request, session, depth).await;
+            Ok(response.map(|body| {
+                body.map_err(|e| ErrorCode::InternalError(Some(e.to_string())))
+                    .boxed_unsync()
+            }))
+        })
+    }
+}
+
+/// Serves a request the app made to itself: routed by path for `self`,
+/// to the named component for `<id>.spin.internal`.
+async fn serve_in_process(
+    shared: &Shared,
+    mut request: Request<WasiBody>,
+    session: SessionId,
+    depth: u8,
+) -> Response<ServeBody> {
+    let path = request.uri().path().to_owned();
+    let routed = match crate::outbound::internal_component(request.uri()) {
+        None => shared.app.route(&path),
+        Some(id) => shared.app.component(&id, &path),
+    };
+    let Some((served, matched)) = routed else {
+        return json(
+            StatusCode::NOT_FOUND,
+            serde_json::json!({"error": "not_found", "error_description": format!("nothing in the application answers {}", request.uri())}),
+        );
+    };
+    if !shared.options.forward_inbound_bearer {
+        request.headers_mut().remove(http::header::AUTHORIZATION);
+    }
+    let host = &shared.host;
+    bind_envelope(
+        request.headers_mut(),
+        host.authority(),
+        host.signer(),
+        &session,
+        &shared.verified,
+    );
+    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+    run_component(shared, served, matched, session, request, loopback, depth).await
 }
 
 /// How `serve` treats what the caller sent, beyond the inbound mode.
@@ -68,12 +127,13 @@ pub async fn serve_with(
     options: ServeOptions,
     listener: tokio::net::TcpListener,
 ) -> std::io::Result<()> {
-    let shared = Arc::new(Shared {
+    let shared = Arc::new_cyclic(|itself| Shared {
         host,
         app,
         mode,
         options,
         verified: Verified::default(),
+        in_process: Arc::new(AppItself(itself.clone())),
     });
     loop {
         let (stream, client) = listener.accept().await?;
@@ -141,6 +201,26 @@ async fn handle(
         &base,
         &shared.verified,
     );
+    run_component(shared, served, matched, base, request, client, 0).await
+}
+
+/// Runs `served` on `request` with `base` bound as its context: a fresh
+/// store and instance. `depth` counts the in-process requests it is
+/// nested in (0 for a client's).
+async fn run_component<B>(
+    shared: &Shared,
+    served: &Served,
+    matched: Option<(RouteMatch, &str)>,
+    base: SessionId,
+    mut request: Request<B>,
+    client: SocketAddr,
+    depth: u8,
+) -> Response<ServeBody>
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<ErrorCode>,
+{
+    let host = &shared.host;
     if let Some((matched, app_base)) = matched {
         let full_url = full_url(&request);
         for (name, value) in caracal_spin::spin_headers(&matched, &full_url, client, app_base) {
@@ -154,12 +234,13 @@ async fn handle(
     }
     let agent = host.request_agent(base.clone());
     let outbound =
-        OutboundPolicy::new(served.governor.clone(), base, agent.held_sessions().clone());
+        OutboundPolicy::new(served.governor.clone(), base, agent.held_sessions().clone())
+            .in_process(shared.in_process.clone(), depth);
     let state = RunState::new(
         wasi.build(),
         outbound,
         agent,
-        served.variables.clone(),
+        served.spin.clone(),
         host.default_limits(),
     );
     let mut store = Store::new(host.engine(), state);
@@ -187,7 +268,7 @@ async fn handle(
 }
 
 /// The URL the client asked for, as Spin's `spin-full-url` gives it.
-fn full_url(request: &Request<Incoming>) -> String {
+fn full_url<B>(request: &Request<B>) -> String {
     let host = request
         .headers()
         .get(http::header::HOST)

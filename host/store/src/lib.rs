@@ -79,7 +79,7 @@ pub use error::{LimitKind, StoreError};
 pub use migrate::SCHEMA_VERSION;
 pub use postgres::{DEFAULT_SCHEMA, MAX_SCHEMA_LEN, PostgresOptions, PostgresStore};
 pub use records::{
-    AuditHead, AuditRow, CallCharge, EdgeKind, EdgeRecord, EdgeState, Lease, Lifecycle,
+    AuditHead, AuditRow, CallCharge, EdgeKind, EdgeRecord, EdgeState, KvSet, Lease, Lifecycle,
     SessionRecord, SessionStatus, Snapshot, SpawnLimits,
 };
 pub use sqlite::{DEFAULT_SQLITE_PATH, SqliteOptions, SqliteStore};

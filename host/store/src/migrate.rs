@@ -18,7 +18,7 @@ pub(crate) struct Migration {
 
 /// The newest schema version this build knows (both backends move in
 /// step).
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The SQLite migrations, in order.
 pub(crate) const SQLITE: &[Migration] = &[
@@ -31,6 +31,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         version: 2,
         name: "call_meter",
         sql: include_str!("../migrations/sqlite/0002_call_meter.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "key_value",
+        sql: include_str!("../migrations/sqlite/0003_key_value.sql"),
     },
 ];
 
@@ -45,6 +50,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 2,
         name: "call_meter",
         sql: include_str!("../migrations/postgres/0002_call_meter.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "key_value",
+        sql: include_str!("../migrations/postgres/0003_key_value.sql"),
     },
 ];
 

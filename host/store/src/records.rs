@@ -254,3 +254,16 @@ pub enum CallCharge {
         max: u64,
     },
 }
+
+/// What [`Store::kv_set`](crate::Store::kv_set) did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KvSet {
+    /// The value is stored (a new key, or an existing one overwritten).
+    Stored,
+    /// The key is new and the store already holds `max_keys` keys: nothing
+    /// was written.
+    Full {
+        /// The bound the caller gave.
+        max_keys: u64,
+    },
+}

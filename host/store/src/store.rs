@@ -5,8 +5,8 @@ use std::fmt;
 use crate::change::{Change, ChangeListener};
 use crate::error::StoreError;
 use crate::records::{
-    AuditHead, AuditRow, CallCharge, EdgeRecord, EdgeState, Lease, SessionRecord, SessionStatus,
-    Snapshot, SpawnLimits,
+    AuditHead, AuditRow, CallCharge, EdgeRecord, EdgeState, KvSet, Lease, SessionRecord,
+    SessionStatus, Snapshot, SpawnLimits,
 };
 
 /// Seals the next audit record given the current chain head (`None` for
@@ -148,6 +148,32 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// Calls charged so far under edge `id` (0 when none were).
     fn calls_used(&self, id: &str) -> Result<u64, StoreError>;
+
+    // ---- key-value (Spin's key-value stores) ----
+
+    /// The value of `key` in key-value space `space` (an opaque name, one
+    /// per store), if any.
+    fn kv_get(&self, space: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Sets `key` to `value` in `space`. A new key is refused
+    /// ([`KvSet::Full`]) when `space` already holds `max_keys` keys; the
+    /// count and the insert are one serialized transaction, across hosts.
+    fn kv_set(
+        &self,
+        space: &str,
+        key: &str,
+        value: &[u8],
+        max_keys: u64,
+    ) -> Result<KvSet, StoreError>;
+
+    /// Deletes `key` from `space`; whether it was there.
+    fn kv_delete(&self, space: &str, key: &str) -> Result<bool, StoreError>;
+
+    /// Whether `space` holds `key`.
+    fn kv_exists(&self, space: &str, key: &str) -> Result<bool, StoreError>;
+
+    /// Every key of `space`, sorted.
+    fn kv_keys(&self, space: &str) -> Result<Vec<String>, StoreError>;
 
     // ---- recovery ----
 

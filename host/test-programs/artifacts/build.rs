@@ -26,6 +26,13 @@ const SCRUBBED_ENV: &[&str] = &[
     "LLVM_PROFILE_FILE",
 ];
 
+/// The Spin compatibility apps: (package, library name). Each is built
+/// with the Spin SDK generation it is named after.
+const SPIN_APPS: &[(&str, &str)] = &[
+    ("spin-sdk5-app", "spin_sdk5_app"),
+    ("spin-sdk7-app", "spin_sdk7_app"),
+];
+
 fn main() {
     let manifest_dir =
         PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
@@ -49,6 +56,8 @@ fn main() {
         "host/test-programs/wit",
         "host/test-programs/Cargo.toml",
         "host/test-programs/proxy",
+        "host/test-programs/spin-sdk5-app",
+        "host/test-programs/spin-sdk7-app",
         "Cargo.lock",
         "Cargo.toml",
     ] {
@@ -74,10 +83,13 @@ fn main() {
     let example_files = examples
         .iter()
         .map(|name| (name, example_output(&examples_dir.join(name), name)));
-    let proxy = "hostile_proxy".to_owned();
+    let libraries: Vec<String> = std::iter::once("hostile_proxy")
+        .chain(SPIN_APPS.iter().map(|(_, lib)| *lib))
+        .map(str::to_owned)
+        .collect();
     let outputs = example_files
         .chain(bins.iter().map(|name| (name, name.clone())))
-        .chain(std::iter::once((&proxy, proxy.clone())));
+        .chain(libraries.iter().map(|lib| (lib, lib.clone())));
     for (name, file) in outputs {
         let wasm = release.join(format!("{file}.wasm"));
         assert!(
@@ -191,6 +203,7 @@ fn build(root: &Path, target_dir: &Path, examples: &[String]) {
         .arg("--manifest-path")
         .arg(root.join("Cargo.toml"))
         .args(["-p", "caracal-test-programs", "-p", "caracal-test-proxy"])
+        .args(SPIN_APPS.iter().flat_map(|(package, _)| ["-p", *package]))
         .args(examples.iter().flat_map(|example| ["-p", example.as_str()]))
         // Stdout is cargo's channel for `cargo:` directives: keep the nested
         // build's output off it.

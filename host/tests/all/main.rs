@@ -22,6 +22,7 @@ mod paths;
 mod plugin;
 mod run_limits;
 mod serve;
+mod spin_compat;
 mod support;
 mod upstream;
 mod upstream_python;

@@ -23,13 +23,30 @@ pub(crate) struct Reply {
 
 /// Sends `GET path` with `headers` and reads the whole reply.
 pub(crate) async fn get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Reply {
+    exchange(addr, "GET", path, headers, b"").await
+}
+
+/// Sends `method path` with `headers` and `body` (with its
+/// `content-length` when not empty) and reads the whole reply.
+pub(crate) async fn exchange(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Reply {
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let mut request = format!("GET {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n");
+    let mut request = format!("{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
+    if !body.is_empty() || method != "GET" {
+        request.push_str(&format!("content-length: {}\r\n", body.len()));
+    }
     request.push_str("\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut bytes = request.into_bytes();
+    bytes.extend_from_slice(body);
+    stream.write_all(&bytes).await.unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await.unwrap();
     let text = String::from_utf8_lossy(&raw).into_owned();
@@ -127,7 +144,7 @@ async fn serving_with_variables(
 }
 
 /// A live session on `host` and a bearer token for it.
-fn session_token(host: &AgentHost) -> (SessionId, String) {
+pub(crate) fn session_token(host: &AgentHost) -> (SessionId, String) {
     let root = host.authority().open_root();
     let session = host
         .authority()

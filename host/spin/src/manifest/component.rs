@@ -41,6 +41,8 @@ pub(super) fn component(
         allowed_outbound_hosts: c.strings("allowed_outbound_hosts", p),
         variables: c.string_map("variables", p),
         environment: c.string_map("environment", p),
+        key_value_stores: labels(&mut c, "key_value_stores", p),
+        sqlite_databases: labels(&mut c, "sqlite_databases", p),
     };
     if c.take("allowed_http_hosts")
         .is_some_and(|v| v.as_array().is_none_or(|a| !a.is_empty()))
@@ -49,19 +51,29 @@ pub(super) fn component(
             c.unsupported_feature("`allowed_http_hosts` (use `allowed_outbound_hosts`)".to_owned()),
         );
     }
-    const UNSUPPORTED: &[&str] = &[
-        "files",
-        "key_value_stores",
-        "sqlite_databases",
-        "ai_models",
-        "dependencies",
-    ];
+    const UNSUPPORTED: &[&str] = &["files", "ai_models", "dependencies"];
     c.unsupported(UNSUPPORTED, p);
     const IGNORED: &[&str] = &["build", "description", "exclude_files", "tool", "targets"];
     c.ignore(IGNORED);
     c.ignore(&["profile", "dependencies_inherit_configuration"]);
     c.finish(p);
     component
+}
+
+/// A list of store labels, each checked ([`crate::is_store_label`]);
+/// duplicates are dropped.
+fn labels(c: &mut Section, key: &'static str, p: &mut Problems) -> Vec<String> {
+    let mut labels = c.strings(key, p);
+    for label in labels.iter().filter(|l| !crate::is_store_label(l)) {
+        p.push(ManifestProblem::InvalidLabel {
+            location: c.location.clone(),
+            key,
+            label: label.clone(),
+        });
+    }
+    labels.sort();
+    labels.dedup();
+    labels
 }
 
 pub(super) fn check_templates(

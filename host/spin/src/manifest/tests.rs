@@ -179,8 +179,6 @@ fn wrong_manifest_version_is_the_only_problem_reported() {
 fn each_unsupported_component_feature_is_named() {
     for (toml, feature) in [
         ("files = [\"assets/**\"]", "`files`"),
-        ("key_value_stores = [\"default\"]", "`key_value_stores`"),
-        ("sqlite_databases = [\"default\"]", "`sqlite_databases`"),
         ("ai_models = [\"llama2-chat\"]", "`ai_models`"),
         ("dependencies = { \"a:b/c\" = \"1.0\" }", "`dependencies`"),
         (
@@ -198,8 +196,28 @@ fn each_unsupported_component_feature_is_named() {
         );
     }
     assert_eq!(
-        messages(&with("key_value_stores = [\"default\"]")),
-        ["component `api`: `key_value_stores` is not supported by caracal-host serve"]
+        messages(&with("ai_models = [\"llama2-chat\"]")),
+        ["component `api`: `ai_models` is not supported by caracal-host serve"]
+    );
+}
+
+#[test]
+fn store_labels_are_read_and_checked() {
+    let app = load(&with(
+        "key_value_stores = [\"default\", \"cache\", \"default\"]\nsqlite_databases = [\"default\"]",
+    ));
+    let api = &app.components["api"];
+    assert_eq!(api.key_value_stores, ["cache", "default"]);
+    assert_eq!(api.sqlite_databases, ["default"]);
+    assert_eq!(
+        messages(&with(
+            "key_value_stores = [\"../etc\", \"Default\"]\nsqlite_databases = [\"\"]"
+        )),
+        [
+            "component `api`: key_value_stores label `../etc`: labels are 1 to 64 lowercase letters, digits, `_` or `-`, starting with a letter",
+            "component `api`: key_value_stores label `Default`: labels are 1 to 64 lowercase letters, digits, `_` or `-`, starting with a letter",
+            "component `api`: sqlite_databases label ``: labels are 1 to 64 lowercase letters, digits, `_` or `-`, starting with a letter",
+        ]
     );
 }
 
@@ -290,7 +308,7 @@ component = "api"
 [component.api]
 source = "api.wasm"
 files = ["x"]
-sqlite_databases = ["default"]
+ai_models = ["x"]
 colour = "blue"
 variables = { token = "{{ nope }}", broken = "{{ unclosed" }
 "#;
@@ -301,7 +319,7 @@ variables = { token = "{{ nope }}", broken = "{{ unclosed" }
         "variable `Token`: names must be lower_snake_case",
         "variable `unset`: needs a `default` or `required = true`",
         "component `api`: `files` is not supported",
-        "component `api`: `sqlite_databases` is not supported",
+        "component `api`: `ai_models` is not supported",
         "component `api`: unknown key `colour`",
         "trigger.http[3]: missing required key `route`",
         "trigger.redis: the `redis` trigger is not supported",

@@ -23,6 +23,7 @@ mod calls;
 mod changes;
 mod conn;
 mod edges;
+mod kv;
 mod sessions;
 
 use std::fmt;
@@ -37,8 +38,8 @@ use crate::error::StoreError;
 use crate::migrate;
 use crate::pool::Pool;
 use crate::records::{
-    AuditHead, AuditRow, CallCharge, EdgeRecord, EdgeState, Lease, SessionRecord, SessionStatus,
-    Snapshot, SpawnLimits,
+    AuditHead, AuditRow, CallCharge, EdgeRecord, EdgeState, KvSet, Lease, SessionRecord,
+    SessionStatus, Snapshot, SpawnLimits,
 };
 use crate::store::{AuditSealer, Store};
 
@@ -435,6 +436,33 @@ impl Store for PostgresStore {
 
     fn calls_used(&self, id: &str) -> Result<u64, StoreError> {
         self.read(|tx| calls::calls_used(tx, id))
+    }
+
+    fn kv_get(&self, space: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.read(|tx| kv::get(tx, space, key))
+    }
+
+    fn kv_set(
+        &self,
+        space: &str,
+        key: &str,
+        value: &[u8],
+        max_keys: u64,
+    ) -> Result<KvSet, StoreError> {
+        // A key-value write changes no session or edge state: no change event.
+        self.write(0, |tx, _| kv::set(tx, space, key, value, max_keys))
+    }
+
+    fn kv_delete(&self, space: &str, key: &str) -> Result<bool, StoreError> {
+        self.write(0, |tx, _| kv::delete(tx, space, key))
+    }
+
+    fn kv_exists(&self, space: &str, key: &str) -> Result<bool, StoreError> {
+        self.read(|tx| kv::exists(tx, space, key))
+    }
+
+    fn kv_keys(&self, space: &str) -> Result<Vec<String>, StoreError> {
+        self.read(|tx| kv::keys(tx, space))
     }
 
     fn revoke(

@@ -11,6 +11,7 @@ mod audit;
 mod calls;
 mod changes;
 mod edges;
+mod kv;
 mod sessions;
 
 use std::fmt;
@@ -24,8 +25,8 @@ use crate::error::StoreError;
 use crate::migrate;
 use crate::pool::Pool;
 use crate::records::{
-    AuditHead, AuditRow, CallCharge, EdgeRecord, EdgeState, Lease, SessionRecord, SessionStatus,
-    Snapshot, SpawnLimits,
+    AuditHead, AuditRow, CallCharge, EdgeRecord, EdgeState, KvSet, Lease, SessionRecord,
+    SessionStatus, Snapshot, SpawnLimits,
 };
 use crate::store::{AuditSealer, Store};
 
@@ -359,6 +360,32 @@ impl Store for SqliteStore {
 
     fn calls_used(&self, id: &str) -> Result<u64, StoreError> {
         self.read(|tx| calls::calls_used(tx, id))
+    }
+
+    fn kv_get(&self, space: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.read(|tx| kv::get(tx, space, key))
+    }
+
+    fn kv_set(
+        &self,
+        space: &str,
+        key: &str,
+        value: &[u8],
+        max_keys: u64,
+    ) -> Result<KvSet, StoreError> {
+        self.write(|tx| kv::set(tx, space, key, value, max_keys))
+    }
+
+    fn kv_delete(&self, space: &str, key: &str) -> Result<bool, StoreError> {
+        self.write(|tx| kv::delete(tx, space, key))
+    }
+
+    fn kv_exists(&self, space: &str, key: &str) -> Result<bool, StoreError> {
+        self.read(|tx| kv::exists(tx, space, key))
+    }
+
+    fn kv_keys(&self, space: &str) -> Result<Vec<String>, StoreError> {
+        self.read(|tx| kv::keys(tx, space))
     }
 
     fn revoke(

@@ -9,6 +9,7 @@ mod calls;
 mod changes;
 mod edges;
 mod fixture;
+mod kv;
 mod leases;
 mod races;
 mod recovery;

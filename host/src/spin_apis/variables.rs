@@ -1,14 +1,17 @@
-//! A served component's variables, readable through Spin's
-//! `spin:variables/variables@3.0.0` (what spin-sdk 7's `variables::get`
-//! imports). The values are the component's `[component.<id>.variables]`,
-//! rendered when the application loads; a component run by
-//! `caracal-host run` has none. (`wasi:config/store` is not provided.)
+//! `spin:variables/variables@3.0.0` (spin-sdk 6 and 7) and
+//! `fermyon:spin/variables@2.0.0` (spin-sdk 5 and older): a served
+//! component's variables. The values are the component's
+//! `[component.<id>.variables]`, rendered when the application loads; a
+//! component run by `caracal-host run` has none. (`wasi:config/store` is
+//! not provided.)
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use wasmtime::component::{Accessor, HasData, Linker};
+use wasmtime::component::{Accessor, Linker};
 
+use super::fermyon::variables as v2;
+use super::{HasSpin, SpinView};
 use crate::run_state::RunState;
 
 mod generated {
@@ -54,28 +57,33 @@ impl ComponentVariables {
     }
 }
 
-/// The store data the variables interfaces are implemented on.
-struct HasVariables;
+impl spin_variables::Host for SpinView<'_> {}
 
-impl HasData for HasVariables {
-    type Data<'a> = &'a ComponentVariables;
-}
-
-impl spin_variables::Host for &ComponentVariables {}
-
-impl<T> spin_variables::HostWithStore<T> for HasVariables {
+impl<T> spin_variables::HostWithStore<T> for HasSpin {
     async fn get(
         accessor: &Accessor<T, Self>,
         name: String,
     ) -> wasmtime::Result<Result<String, Error>> {
-        Ok(accessor.with(|mut view| view.get().get(&name)))
+        Ok(accessor.with(|mut view| view.get().apis.variables().get(&name)))
     }
 }
 
-/// Adds `spin:variables/variables`, answering from the store's
-/// [`ComponentVariables`], to `linker`.
+impl v2::Host for SpinView<'_> {
+    fn get(&mut self, name: String) -> wasmtime::Result<Result<String, v2::Error>> {
+        Ok(self.apis.variables().get(&name).map_err(|e| match e {
+            Error::InvalidName(m) => v2::Error::InvalidName(m),
+            Error::Undefined(m) => v2::Error::Undefined(m),
+            Error::Provider(m) => v2::Error::Provider(m),
+            Error::Other(m) => v2::Error::Other(m),
+        }))
+    }
+}
+
+/// Adds `spin:variables/variables@3.0.0`, answering from the component's
+/// [`ComponentVariables`], to `linker` (the 2.0 form is added with the
+/// rest of `fermyon:spin`).
 pub(crate) fn add_to_linker(linker: &mut Linker<RunState>) -> wasmtime::Result<()> {
-    spin_variables::add_to_linker::<RunState, HasVariables>(linker, |state| state.variables())
+    spin_variables::add_to_linker::<RunState, HasSpin>(linker, RunState::spin_view)
 }
 
 #[cfg(test)]
