@@ -27,6 +27,7 @@ pub mod config;
 mod ctx;
 mod error;
 pub mod host;
+mod http_fields;
 pub mod issuer;
 mod limits;
 pub mod liveness;

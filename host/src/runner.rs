@@ -247,6 +247,7 @@ impl AgentHostBuilder {
                 &(&http_options).into(),
                 RunState::http,
             )?;
+            crate::http_fields::add_to_linker(linker)?;
             wasmtime_wasi::p3::add_to_linker(linker)?;
             wasmtime_wasi_http::p3::bindings::http::types::add_to_linker::<_, WasiHttp>(
                 linker,

@@ -110,12 +110,17 @@ fn new_token() -> std::io::Result<String> {
     Ok(caracal_envelope::hex_lower(&bytes))
 }
 
-/// Writes `bytes` to `path` readable and writable by the owner only.
+/// Writes `bytes` to `path` readable and writable by the owner only. The
+/// file appears whole: it is written beside `path` and renamed over it, so
+/// a reader that sees it never reads it half-written.
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write as _;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
+    let mut staged = path.as_os_str().to_owned();
+    staged.push(format!(".{}.tmp", std::process::id()));
+    let staged = std::path::PathBuf::from(staged);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -123,11 +128,13 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         use std::os::unix::fs::OpenOptionsExt as _;
         options.mode(0o600);
     }
-    let mut file = options.open(path)?;
+    let mut file = options.open(&staged)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
         file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     }
-    file.write_all(bytes)
+    file.write_all(bytes)?;
+    drop(file);
+    std::fs::rename(&staged, path)
 }

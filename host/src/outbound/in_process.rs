@@ -67,7 +67,7 @@ mod tests {
             ("http://users.spin.internal/x", true, Some("users")),
             ("http://Users.Spin.Internal/x", true, Some("users")),
             ("http://spin.internal/x", false, None),
-            ("http://.spin.internal/x", true, Some("")),
+            ("http://.spin.internal/x", false, None),
             ("http://self.example.com/x", false, None),
             ("http://evil.spin.internal.example.com/x", false, None),
             ("http://example.com/self", false, None),

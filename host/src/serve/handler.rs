@@ -39,9 +39,14 @@ impl Handler {
     /// Pre-instantiates `component`, which must export one of the two
     /// handler interfaces and import nothing the host lacks.
     pub(crate) fn new(linker: &Linker<RunState>, component: &Component) -> Result<Handler, String> {
-        let pre = linker
-            .instantiate_pre(component)
-            .map_err(|e| format!("{e:#}"))?;
+        let pre = linker.instantiate_pre(component).map_err(|e| {
+            match release_candidate_import(linker.engine(), component) {
+                Some(name) => format!(
+                    "it imports `{name}`, a WASI 0.3 release candidate (spin-sdk 6 builds against one); this host serves WASI 0.2 and the WASI 0.3.0 release: rebuild it with spin-sdk 7 (WASI 0.3.0) or spin-sdk 5 (WASI 0.2)"
+                ),
+                None => format!("{e:#}"),
+            }
+        })?;
         if let Ok(service) = ServicePre::new(pre.clone()) {
             return Ok(Handler::P3(service));
         }
@@ -140,6 +145,17 @@ impl Handler {
             }
         }
     }
+}
+
+/// The first import of `component` from a WASI 0.3 release candidate
+/// (`wasi:*@0.3.0-rc-…`), which no Wasmtime this host is built on links.
+fn release_candidate_import(engine: &wasmtime::Engine, component: &Component) -> Option<String> {
+    component
+        .component_type()
+        .imports(engine)
+        .map(|(name, _)| name)
+        .find(|name| name.starts_with("wasi:") && name.contains("@0.3.0-rc-"))
+        .map(str::to_owned)
 }
 
 /// Why a request task ended without handing over a response.

@@ -30,6 +30,7 @@ const SCRUBBED_ENV: &[&str] = &[
 /// with the Spin SDK generation it is named after.
 const SPIN_APPS: &[(&str, &str)] = &[
     ("spin-sdk5-app", "spin_sdk5_app"),
+    ("spin-sdk6-app", "spin_sdk6_app"),
     ("spin-sdk7-app", "spin_sdk7_app"),
 ];
 
@@ -57,6 +58,7 @@ fn main() {
         "host/test-programs/Cargo.toml",
         "host/test-programs/proxy",
         "host/test-programs/spin-sdk5-app",
+        "host/test-programs/spin-sdk6-app",
         "host/test-programs/spin-sdk7-app",
         "Cargo.lock",
         "Cargo.toml",

@@ -16,7 +16,7 @@ use caracal_host::{AgentHost, HostConfig};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
-use test_programs_artifacts::{SPIN_SDK5_APP, SPIN_SDK7_APP};
+use test_programs_artifacts::{SPIN_SDK5_APP, SPIN_SDK6_APP, SPIN_SDK7_APP};
 
 /// A Spin manifest serving `front` on `/...` and `peer` on a private
 /// route (reachable only as `peer.spin.internal`), both with the default
@@ -509,4 +509,91 @@ async fn the_apps_own_authorization_goes_to_an_allow_listed_host() {
             forged.body
         );
     }
+}
+
+/// The raw HTTP/1.1 answer to `GET path` with `headers`.
+async fn raw_get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut request = format!("GET {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    String::from_utf8_lossy(&raw).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn response_trailers_reach_the_client_from_both_wasi_versions() {
+    for (generation, front) in FRONTS {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> =
+            Arc::new(SqliteStore::open(dir.path().join("caracal.db")).unwrap());
+        let path = manifest(dir.path(), front, SPIN_SDK5_APP, "");
+        let (host, addr) = serve_on(&path, store, dir.path(), HostConfig::default()).await;
+        let (_, bearer) = session_token(&host);
+        let raw = raw_get(
+            addr,
+            "/trailers",
+            &[("authorization", &bearer), ("te", "trailers")],
+        )
+        .await;
+        let lower = raw.to_ascii_lowercase();
+        assert!(lower.starts_with("http/1.1 200"), "{generation}: {raw}");
+        assert!(
+            lower.contains("transfer-encoding: chunked"),
+            "{generation}: {raw}"
+        );
+        let (_, body) = raw.split_once("\r\n\r\n").unwrap();
+        assert!(
+            body.contains("part one, ") && body.contains("part two"),
+            "{generation}: {raw}"
+        );
+        assert!(
+            lower.ends_with("\r\n0\r\nx-checksum: 1234\r\n\r\n"),
+            "{generation}: the trailer follows the last chunk: {raw:?}"
+        );
+    }
+}
+
+#[test]
+fn a_spin_sdk6_app_is_refused_naming_its_release_candidate_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = manifest(dir.path(), SPIN_SDK6_APP, SPIN_SDK5_APP, "");
+    let host = AgentHost::builder()
+        .cache_dir(Some(support::cache_dir()))
+        .build()
+        .unwrap();
+    let error = ServeApp::load(&host, &path).unwrap_err().to_string();
+    assert!(
+        error.contains("component `front`")
+            && error.contains("wasi:http/")
+            && error.contains("@0.3.0-rc-2026-03-15")
+            && error.contains("rebuild it with spin-sdk 7"),
+        "{error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_content_length_appended_twice_with_one_value_is_one_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("caracal.db")).unwrap());
+    let path = manifest(dir.path(), SPIN_SDK5_APP, SPIN_SDK5_APP, "");
+    let (host, addr) = serve_on(&path, store, dir.path(), HostConfig::default()).await;
+    let (_, bearer) = session_token(&host);
+    let raw = raw_get(addr, "/copied-length", &[("authorization", &bearer)]).await;
+    let lower = raw.to_ascii_lowercase();
+    assert!(lower.starts_with("http/1.1 200"), "{raw}");
+    assert_eq!(lower.matches("content-length: 5\r\n").count(), 1, "{raw}");
+    assert!(raw.ends_with("\r\n\r\nfives"), "{raw}");
+    // Two different lengths still make framing ambiguous: refused.
+    let conflicting = get(addr, "/conflicting-length", &[("authorization", &bearer)]).await;
+    assert!(
+        conflicting.status == 500 && conflicting.body.contains("InvalidSyntax"),
+        "{}",
+        conflicting.body
+    );
 }

@@ -30,9 +30,11 @@ fn migrations_idempotent_on_reopen(f: &Fixture) {
 }
 
 /// Turns the fixture's database back into schema v1 (what a host built
-/// before the call meter left): v2's table and its version row removed.
+/// before the call meter left): the tables of v2 and later and their
+/// version rows removed.
 fn downgrade_to_v1(f: &Fixture) {
-    const UNDO: &str = "DROP TABLE edge_calls; DELETE FROM schema_version WHERE version = 2;";
+    const UNDO: &str = "DROP TABLE kv_entries; DROP TABLE edge_calls; \
+                        DELETE FROM schema_version WHERE version >= 2;";
     if let Some(path) = f.sqlite_path() {
         rusqlite::Connection::open(&path)
             .unwrap()

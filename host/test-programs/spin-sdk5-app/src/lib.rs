@@ -10,14 +10,22 @@
 //! `spin-sdk7-app`): `/kv/{store}/{key}` (GET, PUT, DELETE),
 //! `/kv-exists/{store}/{key}`, `/kv-keys/{store}`, `POST /sql/{db}`,
 //! `/var/{name}`, `/self/...`, `/self-host/...`, `/chain/{component}/...`,
-//! `/outbound?url=`, `/echo-headers`. There is no `/sql-async`: Spin 2's
-//! SQLite interface has only the one, synchronous, `execute`.
+//! `/outbound?url=`, `/echo-headers`, `/trailers`. There is no `/sql-async`:
+//! Spin 2's SQLite interface has only the one, synchronous, `execute`.
+//!
+//! The handler takes the `response-outparam` (`#[http_component]`'s
+//! streaming form), as `outgoing-body.finish` is the only way to send
+//! trailers.
 
 mod route;
 
-use route::{Reply, Route, headers_body, keys_body, sql_body};
+use route::{
+    Reply, Route, TRAILERS, TRAILERS_BODY, TRAILERS_HEADERS, headers_body, keys_body, sql_body,
+};
 use serde_json::{Value as Json, json};
-use spin_sdk::http::{IncomingRequest, Response};
+use spin_sdk::http::{
+    Fields, IncomingRequest, OutgoingBody, OutgoingResponse, Response, ResponseOutparam,
+};
 use spin_sdk::key_value::Store;
 use spin_sdk::sqlite::{Connection, Value};
 
@@ -28,16 +36,16 @@ use spin_sdk::sqlite::{Connection, Value};
     reason = "spin-sdk's #[http_component] expands to the canonical ABI glue with unsafe code"
 )]
 mod export {
-    use spin_sdk::http::{IncomingRequest, Response};
+    use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 
     #[spin_sdk::http_component]
-    async fn handle(request: IncomingRequest) -> Response {
-        super::handle(request).await
+    async fn handle(request: IncomingRequest, out: ResponseOutparam) {
+        super::handle(request, out).await
     }
 }
 
-/// Answers one request (see the routes above).
-async fn handle(request: IncomingRequest) -> Response {
+/// Answers one request (see the routes above) through `out`.
+async fn handle(request: IncomingRequest, out: ResponseOutparam) {
     let method = request.method().to_string();
     let path = request.path_with_query().unwrap_or_default();
     let headers = request.headers().entries();
@@ -49,7 +57,7 @@ async fn handle(request: IncomingRequest) -> Response {
     let body = match &route {
         Route::KvSet { .. } | Route::Sql { .. } => match request.into_body().await {
             Ok(body) => body,
-            Err(e) => return respond(Reply::text(400, format!("body error: {e:?}"))),
+            Err(e) => return respond(out, Reply::text(400, format!("body error: {e:?}"))).await,
         },
         _ => Vec::new(),
     };
@@ -83,9 +91,12 @@ async fn handle(request: IncomingRequest) -> Response {
         Route::EchoHeaders => Reply::json(&headers_body(
             headers.iter().map(|(n, v)| (n.as_str(), v.as_slice())),
         )),
+        Route::Trailers => return trailers(out),
+        Route::CopiedLength => return content_lengths(out, [b"5", b"5"]),
+        Route::ConflictingLength => return content_lengths(out, [b"5", b"6"]),
         Route::NotFound => Reply::not_found(),
     };
-    respond(reply)
+    respond(out, reply).await
 }
 
 /// Opens the key-value store `label` and runs `call` on it; an error from
@@ -151,11 +162,89 @@ async fn forward(url: &str, authorization: Option<String>) -> Reply {
     }
 }
 
-fn respond(reply: Reply) -> Response {
-    let mut response = Response::builder();
-    response.status(reply.status);
-    if !reply.body.is_empty() {
-        response.header("content-type", reply.content_type);
+/// Sends `reply` as `#[http_component]` sends a returned `Response`: the
+/// status, `content-type` if there is a body, then the body in one write.
+async fn respond(out: ResponseOutparam, reply: Reply) {
+    let content_type = [("content-type", reply.content_type)];
+    let headers: &[_] = match reply.body.is_empty() {
+        true => &[],
+        false => &content_type,
+    };
+    if let Err(e) = out
+        .set_with_body(head(reply.status, headers), reply.body)
+        .await
+    {
+        eprintln!("could not send the response body: {e:?}");
     }
-    response.body(reply.body).build()
+}
+
+/// `GET /trailers`: the body's two parts, each one write (and flush) of its
+/// stream, then `outgoing-body.finish` with the trailers. (The SDK's
+/// `take_body` sink always finishes with none, so this uses the body itself.)
+fn trailers(out: ResponseOutparam) {
+    let response = head(200, &TRAILERS_HEADERS);
+    let body = response.body().expect("a fresh response's body");
+    out.set(response);
+    let stream = body.write().expect("a fresh body's stream");
+    for part in TRAILERS_BODY {
+        if let Err(e) = stream.blocking_write_and_flush(part.as_bytes()) {
+            eprintln!("could not write the body: {e:?}");
+            return;
+        }
+    }
+    drop(stream); // `finish` needs the stream gone.
+    if let Err(e) = OutgoingBody::finish(body, Some(fields(&TRAILERS))) {
+        eprintln!("could not finish the body: {e:?}");
+    }
+}
+
+/// `GET /copied-length` and `/conflicting-length`: `content-length`
+/// appended twice, with `values` (a repeat of one value is what wstd's
+/// `http_server` adds to headers copied from an upstream), then the 5-byte
+/// body. A refusal of the header answers 500 naming it.
+fn content_lengths(out: ResponseOutparam, values: [&[u8]; 2]) {
+    let headers = Fields::new();
+    for value in values {
+        if let Err(e) = headers.append("content-length", value) {
+            return respond_now(out, 500, &format!("header error: {e:?}"));
+        }
+    }
+    let response = OutgoingResponse::new(headers);
+    let body = response.body().expect("a fresh response's body");
+    out.set(response);
+    let stream = body.write().expect("a fresh body's stream");
+    stream
+        .blocking_write_and_flush(b"fives")
+        .expect("write the body");
+    drop(stream);
+    OutgoingBody::finish(body, None).expect("finish the body");
+}
+
+/// Answers `status` with the text `message`, synchronously.
+fn respond_now(out: ResponseOutparam, status: u16, message: &str) {
+    let response = head(status, &[]);
+    let body = response.body().expect("a fresh response's body");
+    out.set(response);
+    let stream = body.write().expect("a fresh body's stream");
+    stream
+        .blocking_write_and_flush(message.as_bytes())
+        .expect("write the body");
+    drop(stream);
+    OutgoingBody::finish(body, None).expect("finish the body");
+}
+
+/// A response with `status` and `headers`, its body not yet written.
+fn head(status: u16, headers: &[(&str, &str)]) -> OutgoingResponse {
+    let response = OutgoingResponse::new(fields(headers));
+    response.set_status_code(status).expect("a valid status");
+    response
+}
+
+/// `list` as WASI fields (headers or trailers).
+fn fields(list: &[(&str, &str)]) -> Fields {
+    let list: Vec<_> = list
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.as_bytes().to_vec()))
+        .collect();
+    Fields::from_list(&list).expect("valid fields")
 }

@@ -44,6 +44,14 @@ pub enum Route {
     },
     /// `GET /echo-headers`.
     EchoHeaders,
+    /// `GET /trailers`: a body written in two parts, then HTTP trailers.
+    Trailers,
+    /// `GET /copied-length`: a response whose `content-length` is appended
+    /// twice with the same value, as wstd's server does to headers copied
+    /// from an upstream.
+    CopiedLength,
+    /// `GET /conflicting-length`: `content-length` 5, then 6 (refused).
+    ConflictingLength,
     /// Anything else.
     NotFound,
 }
@@ -119,6 +127,9 @@ impl Route {
                 None => Route::NotFound,
             },
             ("GET", "echo-headers") if rest.is_empty() => Route::EchoHeaders,
+            ("GET", "trailers") if rest.is_empty() => Route::Trailers,
+            ("GET", "copied-length") if rest.is_empty() => Route::CopiedLength,
+            ("GET", "conflicting-length") if rest.is_empty() => Route::ConflictingLength,
             _ => Route::NotFound,
         }
     }
@@ -184,6 +195,16 @@ impl Reply {
         Reply::text(404, "no such route")
     }
 }
+
+/// `GET /trailers`' headers (`trailer` declares the trailer to come).
+pub const TRAILERS_HEADERS: [(&str, &str); 2] =
+    [("content-type", "text/plain"), ("trailer", "x-checksum")];
+
+/// `GET /trailers`' body, as the two writes that send it.
+pub const TRAILERS_BODY: [&str; 2] = ["part one, ", "part two"];
+
+/// `GET /trailers`' trailers, sent after the body.
+pub const TRAILERS: [(&str, &str); 1] = [("x-checksum", "1234")];
 
 /// `GET /kv-keys`' body: the keys sorted, one a line.
 pub fn keys_body(mut keys: Vec<String>) -> String {
@@ -305,13 +326,21 @@ mod tests {
     #[test]
     fn the_rest_is_not_found() {
         assert_eq!(parse("GET", "/echo-headers"), Route::EchoHeaders);
+        assert_eq!(parse("GET", "/trailers"), Route::Trailers);
         assert_eq!(
             parse("GET", "/var/name"),
             Route::Var {
                 name: "name".into()
             }
         );
-        for path in ["/", "", "/nope", "/echo-headers/x", "/var/a/b"] {
+        for path in [
+            "/",
+            "",
+            "/nope",
+            "/echo-headers/x",
+            "/trailers/x",
+            "/var/a/b",
+        ] {
             assert_eq!(parse("GET", path), Route::NotFound, "{path}");
         }
     }

@@ -11,22 +11,27 @@
 //! calls the synchronous `open` and `execute` (through the SDK's generated
 //! bindings: its `Connection` wraps only the async functions), and
 //! `POST /sql-async/{db}` the SDK's `Connection`, whose `open-async` and
-//! `execute-async` stream the rows.
+//! `execute-async` stream the rows. `GET /trailers` builds its
+//! `wasi:http/types.response` itself: a body stream and a trailers future.
 
 #[path = "../../spin-sdk5-app/src/route.rs"]
 mod route;
 
 use bytes::Bytes;
-use route::{Reply, Route, headers_body, keys_body, sql_body};
+use route::{
+    Reply, Route, TRAILERS, TRAILERS_BODY, TRAILERS_HEADERS, headers_body, keys_body, sql_body,
+};
 use serde_json::{Value as Json, json};
 use spin_sdk::http::body::IncomingBodyExt;
-use spin_sdk::http::{EmptyBody, FullBody, Request};
+use spin_sdk::http::{EmptyBody, FullBody, IntoResponse, Request};
 use spin_sdk::http_service;
 use spin_sdk::key_value::{Error as KvError, Store};
 use spin_sdk::sqlite::{self, Error as SqlError, Value};
+use spin_sdk::wasip3::http::types::{ErrorCode, Fields, Response};
+use spin_sdk::wasip3::{spawn, wit_future, wit_stream};
 
 #[http_service]
-async fn handle(request: Request) -> http::Response<FullBody<Bytes>> {
+async fn handle(request: Request) -> Result<Response, ErrorCode> {
     let headers = request.headers().clone();
     let header = |name: &str| {
         let value = headers.get(name)?;
@@ -103,7 +108,9 @@ async fn handle(request: Request) -> http::Response<FullBody<Bytes>> {
         Route::EchoHeaders => Reply::json(&headers_body(
             headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())),
         )),
-        Route::NotFound => Reply::not_found(),
+        Route::Trailers => return Ok(trailers()),
+        // A WASI 0.2 (wstd) pattern: spin-sdk5-app answers it.
+        Route::CopiedLength | Route::ConflictingLength | Route::NotFound => Reply::not_found(),
     };
     respond(reply)
 }
@@ -188,7 +195,8 @@ async fn forward(url: &str, authorization: Option<String>) -> Reply {
     }
 }
 
-fn respond(reply: Reply) -> http::Response<FullBody<Bytes>> {
+/// `reply` as a `wasi:http` response (through the SDK's `http` conversion).
+fn respond(reply: Reply) -> Result<Response, ErrorCode> {
     let mut response = http::Response::builder().status(reply.status);
     if !reply.body.is_empty() {
         response = response.header(http::header::CONTENT_TYPE, reply.content_type);
@@ -196,4 +204,33 @@ fn respond(reply: Reply) -> http::Response<FullBody<Bytes>> {
     response
         .body(FullBody::new(Bytes::from(reply.body)))
         .expect("a valid status and content type")
+        .into_response()
+}
+
+/// `GET /trailers`: a response (status 200, the default) whose body stream
+/// gets the body's two parts as two writes, and whose trailers future then
+/// resolves to the trailers; a spawned task writes both after we return.
+fn trailers() -> Response {
+    let (mut body, body_rx) = wit_stream::new();
+    let (trailers, trailers_rx) = wit_future::new(|| Err(ErrorCode::InternalError(None)));
+    let (response, _sent) = Response::new(fields(&TRAILERS_HEADERS), Some(body_rx), trailers_rx);
+    spawn(async move {
+        for part in TRAILERS_BODY {
+            if !body.write_all(part.as_bytes().to_vec()).await.is_empty() {
+                return; // The reader is gone.
+            }
+        }
+        drop(body); // The body ends before the trailers.
+        _ = trailers.write(Ok(Some(fields(&TRAILERS)))).await;
+    });
+    response
+}
+
+/// `list` as WASI fields (headers or trailers).
+fn fields(list: &[(&str, &str)]) -> Fields {
+    let list: Vec<_> = list
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.as_bytes().to_vec()))
+        .collect();
+    Fields::from_list(&list).expect("valid fields")
 }
