@@ -44,10 +44,13 @@ pub struct KvSpaces {
     backend: Backend,
 }
 
+/// Spaces in memory: space → key → value.
+type MemorySpaces = BTreeMap<String, BTreeMap<String, Vec<u8>>>;
+
 #[derive(Clone)]
 enum Backend {
     Store(Arc<dyn Store>),
-    Memory(Arc<Mutex<BTreeMap<String, BTreeMap<String, Vec<u8>>>>>),
+    Memory(Arc<Mutex<MemorySpaces>>),
 }
 
 impl std::fmt::Debug for KvSpaces {
@@ -90,7 +93,7 @@ impl KvSpaces {
     fn on<T: Send>(
         &self,
         f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send,
-        memory: impl FnOnce(&mut BTreeMap<String, BTreeMap<String, Vec<u8>>>) -> T,
+        memory: impl FnOnce(&mut MemorySpaces) -> T,
     ) -> Result<T, KvError> {
         match &self.backend {
             Backend::Store(store) => crate::state::off_runtime(&**store, || f(&**store))

@@ -113,9 +113,8 @@ async fn key_value_stores_work_in_both_sdk_generations_and_are_audited() {
         let (host, addr) = serve_on(&path, store.clone(), dir.path(), HostConfig::default()).await;
         let (session, bearer) = session_token(&host);
         let auth = [("authorization", bearer.as_str())];
-        let kv = |method: &'static str, path: String, body: Vec<u8>| {
-            let auth = auth;
-            async move { exchange(addr, method, &path, &auth, &body).await }
+        let kv = |method: &'static str, path: String, body: Vec<u8>| async move {
+            exchange(addr, method, &path, &auth, &body).await
         };
 
         let put = kv("PUT", "/kv/default/greeting".into(), b"hi there".to_vec()).await;
