@@ -92,8 +92,46 @@ async fn serve_on(
     (host, addr)
 }
 
+/// One compat app served on a SQLite store in a state directory of its
+/// own, with a caller session and its bearer.
+struct Compat {
+    dir: tempfile::TempDir,
+    store: Arc<dyn Store>,
+    host: Arc<AgentHost>,
+    addr: SocketAddr,
+    session: caracal_host::authority::SessionId,
+    bearer: String,
+}
+
+/// Serves [`manifest`]`(front, peer, extra_hosts)` ([`Compat`]).
+async fn compat(front: &str, peer: &str, extra_hosts: &str) -> Compat {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("caracal.db")).unwrap());
+    let path = manifest(dir.path(), front, peer, extra_hosts);
+    let (host, addr) = serve_on(&path, store.clone(), dir.path(), HostConfig::default()).await;
+    let (session, bearer) = session_token(&host);
+    Compat {
+        dir,
+        store,
+        host,
+        addr,
+        session,
+        bearer,
+    }
+}
+
 /// One app of each SDK generation, as the front component.
 const FRONTS: [(&str, &str); 2] = [("spin-sdk5", SPIN_SDK5_APP), ("spin-sdk7", SPIN_SDK7_APP)];
+
+/// `reply` has `status` and its body contains `needle`.
+fn assert_answer(reply: &Reply, status: u16, needle: &str, what: &str) {
+    assert!(
+        reply.status == status && reply.body.contains(needle),
+        "{what}: expected {status} with `{needle}`, got {} {}",
+        reply.status,
+        reply.body
+    );
+}
 
 fn assert_reply(reply: &Reply, status: u16, body: &str, what: &str) {
     assert_eq!(
@@ -106,12 +144,14 @@ fn assert_reply(reply: &Reply, status: u16, body: &str, what: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn key_value_stores_work_in_both_sdk_generations_and_are_audited() {
     for (generation, front) in FRONTS {
-        let dir = tempfile::tempdir().unwrap();
-        let store: Arc<dyn Store> =
-            Arc::new(SqliteStore::open(dir.path().join("caracal.db")).unwrap());
-        let path = manifest(dir.path(), front, SPIN_SDK5_APP, "");
-        let (host, addr) = serve_on(&path, store.clone(), dir.path(), HostConfig::default()).await;
-        let (session, bearer) = session_token(&host);
+        let Compat {
+            dir: _dir,
+            store,
+            host: _host,
+            addr,
+            session,
+            bearer,
+        } = compat(front, SPIN_SDK5_APP, "").await;
         let auth = [("authorization", bearer.as_str())];
         let kv = |method: &'static str, path: String, body: Vec<u8>| async move {
             exchange(addr, method, &path, &auth, &body).await
@@ -161,17 +201,9 @@ async fn key_value_stores_work_in_both_sdk_generations_and_are_audited() {
         // Only the stores the manifest lists open; a label that is no
         // store name is no store at all.
         let denied = kv("GET", "/kv/cache/x".into(), vec![]).await;
-        assert!(
-            denied.status == 500 && denied.body.contains("AccessDenied"),
-            "{generation}: {}",
-            denied.body
-        );
+        assert_answer(&denied, 500, "AccessDenied", generation);
         let bogus = kv("GET", "/kv/..%2Fetc/x".into(), vec![]).await;
-        assert!(
-            bogus.status == 500 && bogus.body.contains("NoSuchStore"),
-            "{generation}: {}",
-            bogus.body
-        );
+        assert_answer(&bogus, 500, "NoSuchStore", generation);
         // Spin's limits: a key over 256 bytes, a value over 1 MiB.
         let long_key = kv(
             "PUT",
@@ -179,17 +211,9 @@ async fn key_value_stores_work_in_both_sdk_generations_and_are_audited() {
             b"v".to_vec(),
         )
         .await;
-        assert!(
-            long_key.status == 500 && long_key.body.contains("at most 256"),
-            "{generation}: {}",
-            long_key.body
-        );
+        assert_answer(&long_key, 500, "at most 256", generation);
         let big = kv("PUT", "/kv/default/big".into(), vec![b'x'; 1024 * 1024 + 1]).await;
-        assert!(
-            big.status == 500 && big.body.contains("at most 1048576"),
-            "{generation}: {}",
-            big.body
-        );
+        assert_answer(&big, 500, "at most 1048576", generation);
         assert_eq!(
             kv("GET", "/kv/default/big".into(), vec![]).await.status,
             404,
@@ -285,12 +309,14 @@ async fn hosts_sharing_a_postgres_store_see_the_same_keys() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sqlite_databases_work_in_both_sdk_generations_and_stay_confined() {
     for (generation, front) in FRONTS {
-        let dir = tempfile::tempdir().unwrap();
-        let store: Arc<dyn Store> =
-            Arc::new(SqliteStore::open(dir.path().join("caracal.db")).unwrap());
-        let path = manifest(dir.path(), front, SPIN_SDK5_APP, "");
-        let (host, addr) = serve_on(&path, store, dir.path(), HostConfig::default()).await;
-        let (_, bearer) = session_token(&host);
+        let Compat {
+            dir,
+            store: _store,
+            host: _host,
+            addr,
+            session: _session,
+            bearer,
+        } = compat(front, SPIN_SDK5_APP, "").await;
         let sql = |route: &'static str, statement: &'static str| {
             let bearer = bearer.clone();
             async move {
@@ -350,48 +376,38 @@ async fn sqlite_databases_work_in_both_sdk_generations_and_stay_confined() {
 
         // Unlisted databases are refused; SQL cannot reach another file.
         let other = sql("/sql/analytics", "SELECT 1").await;
-        assert!(
-            other.status == 500 && other.body.contains("AccessDenied"),
-            "{generation}: {}",
-            other.body
-        );
+        assert_answer(&other, 500, "AccessDenied", generation);
         let attach = sql(
             "/sql/default",
             "ATTACH DATABASE '/tmp/caracal-attach.db' AS o",
         )
         .await;
-        assert!(
-            attach.status == 500 && attach.body.contains("attached"),
-            "{generation}: {}",
-            attach.body
-        );
+        assert_answer(&attach, 500, "attached", generation);
         let vacuum = sql("/sql/default", "VACUUM INTO '/tmp/caracal-vacuum.db'").await;
         assert_eq!(vacuum.status, 500, "{generation}: {}", vacuum.body);
         assert!(!Path::new("/tmp/caracal-vacuum.db").exists());
         let broken = sql("/sql/default", "SELEKT nonsense").await;
-        assert!(
-            broken.status == 500 && broken.body.contains("syntax error"),
-            "{generation}: {}",
-            broken.body
-        );
+        assert_answer(&broken, 500, "syntax error", generation);
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn variables_self_requests_and_chaining_stay_in_process_with_the_callers_session() {
     for (generation, front) in FRONTS {
-        let dir = tempfile::tempdir().unwrap();
-        let store: Arc<dyn Store> =
-            Arc::new(SqliteStore::open(dir.path().join("caracal.db")).unwrap());
         // The peer is the other generation: chaining crosses them.
         let peer = if front == SPIN_SDK5_APP {
             SPIN_SDK7_APP
         } else {
             SPIN_SDK5_APP
         };
-        let path = manifest(dir.path(), front, peer, "");
-        let (host, addr) = serve_on(&path, store, dir.path(), HostConfig::default()).await;
-        let (session, bearer) = session_token(&host);
+        let Compat {
+            dir: _dir,
+            store: _store,
+            host: _host,
+            addr,
+            session,
+            bearer,
+        } = compat(front, peer, "").await;
         let call = |path: String| {
             let bearer = bearer.clone();
             async move { get(addr, &path, &[("authorization", &bearer)]).await }
@@ -403,11 +419,7 @@ async fn variables_self_requests_and_chaining_stay_in_process_with_the_callers_s
             generation,
         );
         let undefined = call("/var/nope".into()).await;
-        assert!(
-            undefined.status == 500 && undefined.body.contains("Undefined"),
-            "{generation}: {}",
-            undefined.body
-        );
+        assert_answer(&undefined, 500, "Undefined", generation);
 
         // A relative URL and http://self go to the app's own router.
         assert_reply(
@@ -453,11 +465,7 @@ async fn variables_self_requests_and_chaining_stay_in_process_with_the_callers_s
         // cannot chain (the peer allows only http://self).
         // (The peer's refusal comes back through the front's own call.)
         let from_peer = call("/chain/peer/chain/front/var/greeting".into()).await;
-        assert!(
-            from_peer.status == 502 && from_peer.body.contains("send error"),
-            "{generation}: {}",
-            from_peer.body
-        );
+        assert_answer(&from_peer, 502, "send error", generation);
     }
 }
 
@@ -465,13 +473,15 @@ async fn variables_self_requests_and_chaining_stay_in_process_with_the_callers_s
 async fn the_apps_own_authorization_goes_to_an_allow_listed_host() {
     let upstream = Upstream::start().await;
     for (generation, front) in FRONTS {
-        let dir = tempfile::tempdir().unwrap();
-        let store: Arc<dyn Store> =
-            Arc::new(SqliteStore::open(dir.path().join("caracal.db")).unwrap());
         let allowed = format!(", {:?}", upstream.base());
-        let path = manifest(dir.path(), front, SPIN_SDK5_APP, &allowed);
-        let (host, addr) = serve_on(&path, store, dir.path(), HostConfig::default()).await;
-        let (_, bearer) = session_token(&host);
+        let Compat {
+            dir: _dir,
+            store: _store,
+            host,
+            addr,
+            session: _session,
+            bearer,
+        } = compat(front, SPIN_SDK5_APP, &allowed).await;
         let url = format!("{}/items/1", upstream.base());
         let route = format!(
             "/outbound?url={}",
@@ -502,11 +512,7 @@ async fn the_apps_own_authorization_goes_to_an_allow_listed_host() {
             &[("authorization", &bearer), ("x-send-authorization", &other)],
         )
         .await;
-        assert!(
-            forged.status == 502 && forged.body.contains("send error"),
-            "{generation}: {}",
-            forged.body
-        );
+        assert_answer(&forged, 502, "send error", generation);
     }
 }
 
@@ -528,12 +534,14 @@ async fn raw_get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Stri
 #[tokio::test(flavor = "multi_thread")]
 async fn response_trailers_reach_the_client_from_both_wasi_versions() {
     for (generation, front) in FRONTS {
-        let dir = tempfile::tempdir().unwrap();
-        let store: Arc<dyn Store> =
-            Arc::new(SqliteStore::open(dir.path().join("caracal.db")).unwrap());
-        let path = manifest(dir.path(), front, SPIN_SDK5_APP, "");
-        let (host, addr) = serve_on(&path, store, dir.path(), HostConfig::default()).await;
-        let (_, bearer) = session_token(&host);
+        let Compat {
+            dir: _dir,
+            store: _store,
+            host: _host,
+            addr,
+            session: _session,
+            bearer,
+        } = compat(front, SPIN_SDK5_APP, "").await;
         let raw = raw_get(
             addr,
             "/trailers",
@@ -578,11 +586,7 @@ fn a_spin_sdk6_app_is_refused_naming_its_release_candidate_import() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_content_length_appended_twice_with_one_value_is_one_header() {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path().join("caracal.db")).unwrap());
-    let path = manifest(dir.path(), SPIN_SDK5_APP, SPIN_SDK5_APP, "");
-    let (host, addr) = serve_on(&path, store, dir.path(), HostConfig::default()).await;
-    let (_, bearer) = session_token(&host);
+    let Compat { addr, bearer, .. } = compat(SPIN_SDK5_APP, SPIN_SDK5_APP, "").await;
     let raw = raw_get(addr, "/copied-length", &[("authorization", &bearer)]).await;
     let lower = raw.to_ascii_lowercase();
     assert!(lower.starts_with("http/1.1 200"), "{raw}");
