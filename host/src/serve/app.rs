@@ -246,3 +246,25 @@ fn file_name(name: &str) -> String {
         kept
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::file_name;
+
+    #[test]
+    fn an_app_name_is_one_safe_path_component() {
+        for (name, expected) in [
+            ("compat", "compat"),
+            ("my app/v2", "my_app_v2"),
+            ("../../etc", ".._.._etc"),
+            ("..", "app__"),
+            (".", "app_"),
+            ("", "app"),
+            ("ünïcode", "_n_code"),
+        ] {
+            let got = file_name(name);
+            assert_eq!(got, expected, "{name:?}");
+            assert!(!got.contains('/') && got != "." && got != "..", "{name:?}");
+        }
+    }
+}
