@@ -458,3 +458,39 @@ impl v2::HostStore for SpinView<'_> {
 pub(crate) fn add_to_linker(linker: &mut Linker<RunState>) -> wasmtime::Result<()> {
     v3::add_to_linker::<RunState, HasSpin>(linker, RunState::spin_view)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A host without a state store keeps its key-value stores in memory,
+    /// with the same answers and bounds as the store-backed ones.
+    #[test]
+    fn in_memory_spaces_answer_like_the_state_store() {
+        let spaces = KvSpaces::in_memory("local/default/app");
+        let space = spaces.space("default");
+        assert_eq!(space, "local/default/app/default");
+        assert_eq!(spaces.get(&space, "k").unwrap(), None);
+        spaces.set(&space, "k", b"v").unwrap();
+        assert_eq!(spaces.get(&space, "k").unwrap().as_deref(), Some(&b"v"[..]));
+        assert!(spaces.exists(&space, "k").unwrap());
+        assert!(
+            !spaces.exists(&spaces.space("other"), "k").unwrap(),
+            "labels stay apart"
+        );
+        for n in 1..MAX_KEYS_PER_STORE {
+            spaces.set(&space, &format!("key{n}"), b"").unwrap();
+        }
+        let full = spaces.set(&space, "one-too-many", b"");
+        assert!(matches!(full, Err(KvError::Other(m)) if m.contains("1024 keys")));
+        spaces.set(&space, "k", b"overwritten").unwrap();
+        assert_eq!(
+            spaces.keys(&space).unwrap().len() as u64,
+            MAX_KEYS_PER_STORE
+        );
+        spaces.delete(&space, "k").unwrap();
+        assert!(!spaces.exists(&space, "k").unwrap());
+        assert!(check_key(&"k".repeat(MAX_KEY_BYTES)).is_ok());
+        assert!(check_key(&"k".repeat(MAX_KEY_BYTES + 1)).is_err());
+    }
+}
