@@ -155,8 +155,8 @@ impl Caracal {
     pub fn headers(&self) -> Result<Headers, Error> {
         match binding::innermost() {
             Some(context) => context.headers(),
-            None => sessions::headers(self.allow_root)
-                .map(Headers::from_wit)
+            None => sessions::header_block(self.allow_root)
+                .map(Headers::from_block)
                 .map_err(Error::from_wit),
         }
     }

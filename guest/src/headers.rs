@@ -1,9 +1,9 @@
 //! [`Headers`]: a context projected into outbound HTTP headers (the WIT
-//! `caracal:agent/types.headers` list).
+//! `header-block`: one `name: value` line per header).
 
 use std::fmt;
 use std::iter::FusedIterator;
-use std::slice;
+use std::str::SplitTerminator;
 use std::vec;
 
 /// Outbound HTTP headers projected from a context: `authorization`
@@ -26,12 +26,35 @@ use std::vec;
 /// ```
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Headers {
-    entries: Vec<(String, String)>,
+    /// A `name: value` line per header, each ended by `\n`, as the host's
+    /// `header-block` sends them: one string crosses the component
+    /// boundary, not a string per name and value.
+    block: String,
+    /// How many lines `block` holds.
+    len: usize,
 }
 
 impl Headers {
-    pub(crate) fn from_wit(entries: Vec<(String, String)>) -> Headers {
-        Headers { entries }
+    /// Headers from a WIT `header-block`.
+    pub(crate) fn from_block(block: String) -> Headers {
+        let len = block.split_terminator('\n').count();
+        Headers { block, len }
+    }
+
+    /// Headers from (name, value) pairs, written as a block. A line break
+    /// in a name or value (which no envelope header has) is dropped.
+    pub(crate) fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Headers {
+        let mut block = String::new();
+        let mut len = 0;
+        for (name, value) in pairs {
+            let clean = |text: &str| text.replace(['\r', '\n'], "");
+            block.push_str(&clean(&name));
+            block.push_str(": ");
+            block.push_str(&clean(&value));
+            block.push('\n');
+            len += 1;
+        }
+        Headers { block, len }
     }
 
     /// The value of the first header named `name` (ASCII case-insensitive).
@@ -45,10 +68,9 @@ impl Headers {
     /// ```
     pub fn get(&self, name: impl AsRef<str>) -> Option<&str> {
         let name = name.as_ref();
-        self.entries
-            .iter()
+        self.iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v)
     }
 
     /// Iterates over the `(name, value)` pairs in the host's order.
@@ -62,7 +84,8 @@ impl Headers {
     /// ```
     pub fn iter(&self) -> HeadersIter<'_> {
         HeadersIter {
-            inner: self.entries.iter(),
+            lines: self.block.split_terminator('\n'),
+            remaining: self.len,
         }
     }
 
@@ -76,7 +99,7 @@ impl Headers {
     /// # Ok::<(), caracal::Error>(())
     /// ```
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.len
     }
 
     /// Whether there are no headers at all.
@@ -87,20 +110,20 @@ impl Headers {
     /// assert!(caracal::Headers::default().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len == 0
     }
 }
 
 impl fmt::Debug for Headers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list()
-            .entries(self.entries.iter().map(|(name, value)| {
+            .entries(self.iter().map(|(name, value)| {
                 let value = if name.eq_ignore_ascii_case("authorization") {
                     "<redacted>"
                 } else {
-                    value.as_str()
+                    value
                 };
-                (name.as_str(), value)
+                (name, value)
             }))
             .finish()
     }
@@ -111,7 +134,10 @@ impl IntoIterator for Headers {
     type IntoIter = vec::IntoIter<(String, String)>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.entries.into_iter()
+        self.iter()
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect::<Vec<_>>()
+            .into_iter()
     }
 }
 
@@ -136,26 +162,38 @@ impl<'a> IntoIterator for &'a Headers {
 /// ```
 #[derive(Clone, Debug)]
 pub struct HeadersIter<'a> {
-    inner: slice::Iter<'a, (String, String)>,
+    lines: SplitTerminator<'a, char>,
+    remaining: usize,
+}
+
+/// A block line as (name, value): split at the first `:`, one space after
+/// it skipped.
+fn split_line(line: &str) -> (&str, &str) {
+    match line.split_once(':') {
+        Some((name, value)) => (name, value.strip_prefix(' ').unwrap_or(value)),
+        None => (line, ""),
+    }
 }
 
 impl<'a> Iterator for HeadersIter<'a> {
     type Item = (&'a str, &'a str);
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.inner.next().map(|(n, v)| (n.as_str(), v.as_str()))
+        let line = self.lines.next()?;
+        self.remaining -= 1;
+        Some(split_line(line))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.inner.size_hint()
+        (self.remaining, Some(self.remaining))
     }
 }
 
 impl DoubleEndedIterator for HeadersIter<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        self.inner
-            .next_back()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
+        let line = self.lines.next_back()?;
+        self.remaining -= 1;
+        Some(split_line(line))
     }
 }
 
@@ -186,8 +224,8 @@ mod http_impls {
         /// # Ok::<(), Box<dyn std::error::Error>>(())
         /// ```
         pub fn apply(&self, map: &mut HeaderMap) {
-            let mut replaced: Vec<HeaderName> = Vec::with_capacity(self.entries.len());
-            for (name, value) in &self.entries {
+            let mut replaced: Vec<HeaderName> = Vec::with_capacity(self.len);
+            for (name, value) in self {
                 let (Ok(name), Ok(value)) = (
                     HeaderName::from_bytes(name.as_bytes()),
                     HeaderValue::from_str(value),
@@ -228,7 +266,7 @@ mod http_impls {
 
         #[test]
         fn apply_replaces_existing_values_and_keeps_repeats() {
-            let headers = Headers::from_wit(vec![
+            let headers = Headers::from_pairs(vec![
                 ("authorization".into(), "Bearer fresh".into()),
                 ("baggage".into(), "a=1".into()),
                 ("baggage".into(), "b=2".into()),
@@ -252,7 +290,7 @@ mod tests {
     use super::*;
 
     fn sample() -> Headers {
-        Headers::from_wit(vec![
+        Headers::from_pairs(vec![
             ("authorization".into(), "Bearer secret".into()),
             (
                 "traceparent".into(),
@@ -278,6 +316,30 @@ mod tests {
         assert_eq!(headers.iter().next_back().unwrap().0, "traceparent");
         let owned: Vec<(String, String)> = headers.into_iter().collect();
         assert_eq!(owned.len(), 2);
+    }
+
+    #[test]
+    fn a_block_splits_at_the_first_colon_of_each_line() {
+        let headers = Headers::from_block("baggage: a=1,b=x:y\nx-empty:\nx-odd\n".into());
+        assert_eq!(headers.len(), 3);
+        let pairs: Vec<_> = headers.iter().collect();
+        assert_eq!(
+            pairs,
+            [("baggage", "a=1,b=x:y"), ("x-empty", ""), ("x-odd", "")]
+        );
+        assert_eq!(headers.iter().rev().next(), Some(("x-odd", "")));
+        assert_eq!(headers.iter().len(), 3);
+        assert_eq!(Headers::from_pairs(headers.clone()), headers);
+    }
+
+    #[test]
+    fn line_breaks_in_pairs_cannot_make_extra_headers() {
+        let headers = Headers::from_pairs(vec![(
+            "x-a".to_string(),
+            "1\r\nauthorization: forged".to_string(),
+        )]);
+        assert_eq!(headers.len(), 1);
+        assert_eq!(headers.get("authorization"), None);
     }
 
     #[test]

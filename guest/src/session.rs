@@ -109,8 +109,8 @@ impl Context {
     /// ```
     pub fn headers(&self) -> Result<Headers, Error> {
         self.resource()
-            .headers()
-            .map(Headers::from_wit)
+            .header_block()
+            .map(Headers::from_block)
             .map_err(Error::from_wit)
     }
 

@@ -271,7 +271,7 @@ impl InboundContext {
             tracestate,
             ..self.envelope.clone()
         };
-        Headers::from_wit(outbound.encode())
+        Headers::from_pairs(outbound.encode())
     }
 
     /// Puts the envelope of one outbound call ([`headers`](Self::headers))

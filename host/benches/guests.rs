@@ -62,6 +62,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .enable_all()
         .build()?;
 
+    // `GUESTS_BENCH_PROFILE=<agent>`: only warm starts of that agent, as
+    // many as `GUESTS_BENCH_STARTS`, for a profiler.
+    if let Ok(name) = std::env::var("GUESTS_BENCH_PROFILE") {
+        let agent = agents
+            .iter()
+            .find(|agent| agent.name == name)
+            .ok_or_else(|| format!("GUESTS_BENCH_PROFILE: no agent {name:?}"))?;
+        let cache = tmp.join(format!("profile-cache-{name}"));
+        start(&runtime, &cache, &agent.component)?;
+        let mut warm = Vec::new();
+        for _ in 0..starts() {
+            warm.push(start(&runtime, &cache, &agent.component)?);
+        }
+        let load = median(warm.iter().map(|(_, load)| *load).collect());
+        let total = median(warm.into_iter().map(|(total, _)| total).collect());
+        println!("{name}: warm start {total:?}, of it load {load:?}");
+        return Ok(());
+    }
+
     println!(
         "{:<8} {:>10} {:>11} {:>12} {:>11} {:>14}",
         "agent", "build s", "size MiB", "first start", "warm start", "of it: load"

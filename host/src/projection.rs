@@ -15,6 +15,11 @@ use caracal_envelope::{Baggage, CaracalContext, TraceParent};
 
 /// Re-mint a token this many seconds before it expires.
 const REMINT_MARGIN_SECONDS: u64 = 30;
+/// A header block's length beyond its bearer and baggage values: the
+/// names, separators and `traceparent` (a `tracestate` may grow it).
+const BLOCK_SLACK: usize = 128;
+/// A bearer's length before the first one is minted (a guess for sizing).
+const TOKEN_GUESS: usize = 1024;
 
 /// Header material for one context.
 #[derive(Debug)]
@@ -143,18 +148,42 @@ impl Projection {
         now_ms: u64,
         span_id: [u8; 8],
     ) -> Vec<(String, String)> {
-        let bearer = self.bearer(signer, now_ms / 1000).to_string();
         let mut headers = Vec::with_capacity(4);
-        headers.push(("authorization".to_string(), bearer));
-        headers.push((
-            "traceparent".to_string(),
-            self.trace.with_span(span_id).to_header(),
-        ));
-        if let Some(state) = &self.tracestate {
-            headers.push(("tracestate".to_string(), state.clone()));
-        }
-        headers.push(("baggage".to_string(), self.baggage.clone()));
+        self.each_header(signer, now_ms, span_id, |name, value| {
+            headers.push((name.to_owned(), value.to_owned()));
+        });
         headers
+    }
+
+    /// The same headers as one block of `name: value` lines, each ended by
+    /// `\n` (the WIT `header-block`): one string for the guest to take.
+    pub fn header_block(&mut self, signer: &TokenSigner, now_ms: u64, span_id: [u8; 8]) -> String {
+        let bearer = self.bearer.as_ref().map_or(TOKEN_GUESS, String::len);
+        let mut block = String::with_capacity(bearer + self.baggage.len() + BLOCK_SLACK);
+        self.each_header(signer, now_ms, span_id, |name, value| {
+            block.push_str(name);
+            block.push_str(": ");
+            block.push_str(value);
+            block.push('\n');
+        });
+        block
+    }
+
+    /// Calls `emit` with each envelope header in wire order.
+    fn each_header(
+        &mut self,
+        signer: &TokenSigner,
+        now_ms: u64,
+        span_id: [u8; 8],
+        mut emit: impl FnMut(&str, &str),
+    ) {
+        self.refresh_bearer(signer, now_ms / 1000);
+        emit("authorization", self.bearer.as_deref().unwrap_or_default());
+        emit("traceparent", &self.trace.with_span(span_id).to_header());
+        if let Some(state) = &self.tracestate {
+            emit("tracestate", state);
+        }
+        emit("baggage", &self.baggage);
     }
 
     /// The `exp` a token minted at `now_secs` gets: its lifetime, capped by
@@ -174,15 +203,15 @@ impl Projection {
                 && self.hard_expiry_secs.is_none_or(|hard| hard > exp))
     }
 
-    /// The cached `Bearer <token>`, minted again when it nears expiry.
-    fn bearer(&mut self, signer: &TokenSigner, now_secs: u64) -> &str {
+    /// Mints the `Bearer <token>` kept in `bearer` when there is none yet
+    /// or it nears expiry.
+    fn refresh_bearer(&mut self, signer: &TokenSigner, now_secs: u64) {
         if self.bearer.is_none() || self.stale(self.claims.exp, now_secs) {
             self.claims.iat = now_secs;
             self.claims.exp = self.expiry(now_secs);
             self.claims.jti = uuid::Uuid::now_v7().to_string();
             self.bearer = Some(format!("Bearer {}", signer.mint(&self.claims)));
         }
-        self.bearer.as_deref().unwrap_or_default()
     }
 
     /// A resource mandate for `resource_id` minted at `now_ms`, as
@@ -263,21 +292,15 @@ impl DeferredProjection {
         DeferredProjection::Pending(view)
     }
 
-    /// [`Projection::headers`], projecting the view first if need be.
-    pub fn headers(
-        &mut self,
-        engine: &Engine,
-        signer: &TokenSigner,
-        now_ms: u64,
-        span_id: [u8; 8],
-    ) -> Vec<(String, String)> {
+    /// The projection, made from the view first if need be.
+    pub fn ready(&mut self, engine: &Engine, signer: &TokenSigner) -> &mut Projection {
         if let DeferredProjection::Pending(view) = self {
             *self = DeferredProjection::Ready(Projection::new(engine, signer, view));
         }
-        let DeferredProjection::Ready(projection) = self else {
-            unreachable!("projected above")
-        };
-        projection.headers(signer, now_ms, span_id)
+        match self {
+            DeferredProjection::Ready(projection) => projection,
+            DeferredProjection::Pending(_) => unreachable!("projected above"),
+        }
     }
 }
 

@@ -231,6 +231,13 @@ impl AgentHostBuilder {
         // WASI 0.3 components (`wasi:http/handler@0.3.0`) need the
         // component model's async support.
         wasm_config.wasm_component_model_async(true);
+        // No `.eh_frame` for compiled wasm: Wasmtime captures wasm
+        // backtraces and handles traps without it (it only helps native
+        // unwinders walk through wasm frames), and registering it with the
+        // system unwinder at every load and unregistering it at exit scans
+        // every function's entry: most of a large agent's start-up cost
+        // after deserialization (a Python agent has some 10,000 functions).
+        wasm_config.native_unwind_info(false);
         if self.pooling {
             wasm_config
                 .allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(serving_pool()));

@@ -9,7 +9,8 @@ use crate::bindings::types::{
 };
 use crate::ctx::AgentCtxView;
 use crate::error::HostCallError;
-use crate::projection::DeferredProjection;
+use crate::projection::{DeferredProjection, Projection};
+use crate::token::TokenSigner;
 use caracal_audit::EventKind;
 use caracal_authority::{AuthorityError, SessionId, SpawnRequest};
 use wasmtime::component::Resource;
@@ -154,13 +155,14 @@ impl AgentCtxView<'_> {
     }
 }
 
-impl Host for AgentCtxView<'_> {
-    fn context(&mut self) -> wasmtime::Result<Context> {
-        let view = self.ctx.authority.view(&self.ctx.root)?;
-        Ok(convert::context(&view))
-    }
+/// Renders a projection: [`Projection::headers`] or
+/// [`Projection::header_block`].
+type Render<T> = fn(&mut Projection, &TokenSigner, u64, [u8; 8]) -> T;
 
-    fn headers(&mut self, allow_root: bool) -> Result<Headers, HostCallError> {
+impl AgentCtxView<'_> {
+    /// The root context's envelope, rendered by `render`; refused unless
+    /// `allow_root`.
+    fn project_root<T>(&mut self, allow_root: bool, render: Render<T>) -> Result<T, HostCallError> {
         if !allow_root {
             return Err(AuthorityError::Denied(
                 "no session is bound: spawn a session first, or ask for the root context's headers with allow-root"
@@ -171,9 +173,45 @@ impl Host for AgentCtxView<'_> {
         let ctx = &mut *self.ctx;
         let now = ctx.authority.clock().now_ms();
         ctx.authority.check_live_at(&ctx.root, now)?;
-        Ok(ctx
-            .root_projection
-            .headers(&ctx.signer, now, ctx.span_ids.next()))
+        Ok(render(
+            &mut ctx.root_projection,
+            &ctx.signer,
+            now,
+            ctx.span_ids.next(),
+        ))
+    }
+
+    /// A live session's envelope, rendered by `render`.
+    fn project_session<T>(
+        &mut self,
+        session: &Resource<SessionHandle>,
+        render: Render<T>,
+    ) -> Result<T, HostCallError> {
+        let id = self.open_id(session)?;
+        let ctx = &mut *self.ctx;
+        let now = ctx.authority.clock().now_ms();
+        ctx.authority.check_live_at(&id, now)?;
+        let projection = self
+            .table
+            .get_mut(session)?
+            .projection
+            .ready(&ctx.authority, &ctx.signer);
+        Ok(render(projection, &ctx.signer, now, ctx.span_ids.next()))
+    }
+}
+
+impl Host for AgentCtxView<'_> {
+    fn context(&mut self) -> wasmtime::Result<Context> {
+        let view = self.ctx.authority.view(&self.ctx.root)?;
+        Ok(convert::context(&view))
+    }
+
+    fn headers(&mut self, allow_root: bool) -> Result<Headers, HostCallError> {
+        self.project_root(allow_root, Projection::headers)
+    }
+
+    fn header_block(&mut self, allow_root: bool) -> Result<String, HostCallError> {
+        self.project_root(allow_root, Projection::header_block)
     }
 
     fn spawn(&mut self, options: SpawnOptions) -> Result<Resource<SessionHandle>, HostCallError> {
@@ -220,14 +258,11 @@ impl HostSession for AgentCtxView<'_> {
     }
 
     fn headers(&mut self, session: Resource<SessionHandle>) -> Result<Headers, HostCallError> {
-        let id = self.open_id(&session)?;
-        let ctx = &mut *self.ctx;
-        let now = ctx.authority.clock().now_ms();
-        ctx.authority.check_live_at(&id, now)?;
-        let handle = self.table.get_mut(&session)?;
-        Ok(handle
-            .projection
-            .headers(&ctx.authority, &ctx.signer, now, ctx.span_ids.next()))
+        self.project_session(&session, Projection::headers)
+    }
+
+    fn header_block(&mut self, session: Resource<SessionHandle>) -> Result<String, HostCallError> {
+        self.project_session(&session, Projection::header_block)
     }
 
     fn spawn(
