@@ -24,37 +24,33 @@ use std::vec;
 /// }
 /// # Ok::<(), caracal::Error>(())
 /// ```
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct Headers {
     /// A `name: value` line per header, each ended by `\n`, as the host's
     /// `header-block` sends them: one string crosses the component
     /// boundary, not a string per name and value.
     block: String,
-    /// How many lines `block` holds.
-    len: usize,
 }
 
 impl Headers {
     /// Headers from a WIT `header-block`.
     pub(crate) fn from_block(block: String) -> Headers {
-        let len = block.split_terminator('\n').count();
-        Headers { block, len }
+        Headers { block }
     }
 
     /// Headers from (name, value) pairs, written as a block. A line break
     /// in a name or value (which no envelope header has) is dropped.
+    #[cfg(any(feature = "spin", test))]
     pub(crate) fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Headers {
         let mut block = String::new();
-        let mut len = 0;
         for (name, value) in pairs {
             let clean = |text: &str| text.replace(['\r', '\n'], "");
             block.push_str(&clean(&name));
             block.push_str(": ");
             block.push_str(&clean(&value));
             block.push('\n');
-            len += 1;
         }
-        Headers { block, len }
+        Headers { block }
     }
 
     /// The value of the first header named `name` (ASCII case-insensitive).
@@ -85,7 +81,7 @@ impl Headers {
     pub fn iter(&self) -> HeadersIter<'_> {
         HeadersIter {
             lines: self.block.split_terminator('\n'),
-            remaining: self.len,
+            remaining: self.len(),
         }
     }
 
@@ -99,7 +95,9 @@ impl Headers {
     /// # Ok::<(), caracal::Error>(())
     /// ```
     pub fn len(&self) -> usize {
-        self.len
+        // Counted when asked, not when the headers arrive: most are only
+        // applied to one request.
+        self.block.bytes().filter(|&b| b == b'\n').count()
     }
 
     /// Whether there are no headers at all.
@@ -110,9 +108,18 @@ impl Headers {
     /// assert!(caracal::Headers::default().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.block.is_empty()
     }
 }
+
+/// Equal when they hold the same (name, value) pairs in the same order.
+impl PartialEq for Headers {
+    fn eq(&self, other: &Headers) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Headers {}
 
 impl fmt::Debug for Headers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -224,7 +231,7 @@ mod http_impls {
         /// # Ok::<(), Box<dyn std::error::Error>>(())
         /// ```
         pub fn apply(&self, map: &mut HeaderMap) {
-            let mut replaced: Vec<HeaderName> = Vec::with_capacity(self.len);
+            let mut replaced: Vec<HeaderName> = Vec::with_capacity(4);
             for (name, value) in self {
                 let (Ok(name), Ok(value)) = (
                     HeaderName::from_bytes(name.as_bytes()),
@@ -327,7 +334,7 @@ mod tests {
             pairs,
             [("baggage", "a=1,b=x:y"), ("x-empty", ""), ("x-odd", "")]
         );
-        assert_eq!(headers.iter().rev().next(), Some(("x-odd", "")));
+        assert_eq!(headers.iter().next_back(), Some(("x-odd", "")));
         assert_eq!(headers.iter().len(), 3);
         assert_eq!(Headers::from_pairs(headers.clone()), headers);
     }

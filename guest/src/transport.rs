@@ -312,8 +312,8 @@ impl Transport {
     fn envelope(&self) -> Result<Headers, TransportError> {
         match binding::innermost() {
             Some(context) => context.headers().map_err(TransportError::Caracal),
-            None if self.allow_root => sessions::headers(true)
-                .map(Headers::from_wit)
+            None if self.allow_root => sessions::header_block(true)
+                .map(Headers::from_block)
                 .map_err(|e| TransportError::Caracal(Error::from_wit(e))),
             None => Err(TransportError::NoContext),
         }

@@ -314,6 +314,7 @@ impl HostSession for AgentCtxView<'_> {
 
     fn drop(&mut self, session: Resource<SessionHandle>) -> wasmtime::Result<()> {
         let handle = self.table.delete(session)?;
+        self.ctx.held.release(&handle.id);
         if !handle.closed {
             // Dropping a handle retires its session. One already gone
             // (expired, or closed with an ancestor) needs nothing more; a

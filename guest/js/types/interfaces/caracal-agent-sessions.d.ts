@@ -9,6 +9,11 @@ declare module 'caracal:agent/sessions@0.1.0' {
    */
   export function headers(allowRoot: boolean): HeaderList;
   /**
+   * The root context's envelope as one header block (see
+   * `session.header-block`); refused unless `allow-root` is true.
+   */
+  export function headerBlock(allowRoot: boolean): string;
+  /**
    * Spawns a task session as a child of the root context.
    */
   export function spawn(options: SpawnOptions): Session;
@@ -50,6 +55,15 @@ declare module 'caracal:agent/sessions@0.1.0' {
     * `traceparent`, `tracestate` when present, and `baggage`.
     */
     headers(): HeaderList;
+    /**
+    * The same envelope as `headers`, as one header block: a
+    * `name: value` line for each header, in the same order, each
+    * ended by `\n` (names are lowercase; no name or value holds a line
+    * break). One string crosses into the guest instead of a list of
+    * pairs, so this is the cheap form for a guest that projects headers
+    * on every request.
+    */
+    headerBlock(): string;
     /**
     * Spawns a task session as a child of this one.
     */
