@@ -6,30 +6,56 @@ use super::Denial;
 use crate::token::TokenSigner;
 use caracal_authority::SessionId;
 use http::HeaderMap;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
-/// The sessions one component holds (or held) a handle to: the only ones
-/// whose bearer it may present. Shared between the component's Caracal
-/// state, which adds to it, and its outbound hooks, which read it.
+/// The sessions one component holds a handle to (and its root context):
+/// the only ones whose bearer it may present. Shared between the
+/// component's Caracal state, which adds and releases handles, and its
+/// outbound hooks, which read it. A session leaves when the component's
+/// last handle to it is dropped, so a component that spawns and closes in
+/// a loop holds no more here than it has open.
 #[derive(Debug, Default)]
-pub struct HeldSessions(Mutex<HashSet<SessionId>>);
+pub struct HeldSessions(Mutex<HashMap<SessionId, u32>>);
 
 impl HeldSessions {
-    /// Records that the component was handed `id`.
+    /// Records that the component was handed a handle to `id`.
     pub fn insert(&self, id: SessionId) {
-        self.0
+        *self
+            .0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(id);
+            .entry(id)
+            .or_default() += 1;
     }
 
-    /// Whether the component was ever handed `id`.
+    /// Records that the component dropped a handle to `id`.
+    pub fn release(&self, id: &SessionId) {
+        let mut held = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = held.get_mut(id) {
+            *count -= 1;
+            if *count == 0 {
+                held.remove(id);
+            }
+        }
+    }
+
+    /// Whether the component holds a handle to `id`.
     pub fn contains(&self, id: &SessionId) -> bool {
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .contains(id)
+            .contains_key(id)
+    }
+
+    /// How many sessions the component holds handles to.
+    pub fn len(&self) -> usize {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -128,4 +154,38 @@ fn looks_host_minted(token: &str, signer: &TokenSigner) -> bool {
         })
         .and_then(|payload| serde_json::from_slice::<serde_json::Value>(&payload).ok())
         .is_some_and(|claims| claims["iss"] == signer.issuer())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_is_held_until_its_last_handle_is_released() {
+        let held = HeldSessions::default();
+        let (a, b) = (SessionId::from("a"), SessionId::from("b"));
+        held.insert(a.clone());
+        held.insert(a.clone()); // a second handle (attach)
+        held.insert(b.clone());
+        held.release(&a);
+        assert!(held.contains(&a), "one handle to `a` is still open");
+        held.release(&a);
+        held.release(&b);
+        assert!(!held.contains(&a) && !held.contains(&b));
+        assert!(held.is_empty());
+        // A release without a handle changes nothing.
+        held.release(&a);
+        assert!(held.is_empty());
+    }
+
+    #[test]
+    fn spawning_and_closing_in_a_loop_holds_nothing_more() {
+        let held = HeldSessions::default();
+        for n in 0..10_000 {
+            let id = SessionId::from(format!("s{n}").as_str());
+            held.insert(id.clone());
+            held.release(&id);
+        }
+        assert_eq!(held.len(), 0);
+    }
 }
