@@ -64,7 +64,10 @@ impl Headers {
     /// ```
     pub fn get(&self, name: impl AsRef<str>) -> Option<&str> {
         let name = name.as_ref();
-        self.iter()
+        // Straight over the lines: `iter` would count them first.
+        self.block
+            .split_terminator('\n')
+            .map(split_line)
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v)
     }

@@ -448,6 +448,9 @@ async fn the_sdk_transport_sends_the_envelope_only_where_it_is_routed() {
     assert!(run.step("routed").ok().starts_with("200 "), "{run}");
     run.step("no-context").refused("no-context");
     assert!(run.step("post").ok().starts_with("200 6040 "), "{run}");
+    // A bearer kept past its session's handle is refused (and, below,
+    // never reaches the upstream).
+    run.step("stale-bearer").refused("denied");
     // The guest attached its envelope to the routed request ...
     assert!(
         run.stdout.contains("SENT routed authorization: Bearer "),

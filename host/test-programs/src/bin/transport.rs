@@ -23,6 +23,12 @@
 //!    bytes, so it is written in two chunks).
 //!    `RESULT post ok <status> <body length> <response body>`.
 //!
+//! 5. `stale-bearer`: spawns a session, keeps its `authorization`, drops
+//!    the session and sends `GET <base>/plain` with that header itself.
+//!    `RESULT stale-bearer err denied <message>` is expected (nothing is
+//!    sent: the host refuses a bearer of a session the agent no longer
+//!    holds).
+//!
 //! Before each step's `RESULT` line, one `SENT <step> <name>: <value>` line
 //! per header of the request as sent: the program applies the envelope with
 //! `Transport::prepare` and sends that very request through a
@@ -102,6 +108,28 @@ fn main() {
         );
     }
     session.close().expect("close the session");
+
+    // 5. A guest that keeps a session's bearer after dropping the session
+    //    and presents it itself: refused, nothing sent.
+    let session = caracal
+        .spawn()
+        .label("transport-stale")
+        .start()
+        .expect("spawn a session");
+    let bearer = session
+        .headers()
+        .expect("the session's headers")
+        .get("authorization")
+        .expect("a bearer")
+        .to_owned();
+    drop(session);
+    let stale = Request::get(format!("{base}/plain"))
+        .header(header::AUTHORIZATION, bearer)
+        .body(Body::empty())
+        .expect("a valid request");
+    if let Some((response, _)) = exchange(&transport, "stale-bearer", stale) {
+        ok("stale-bearer", response.status().as_u16());
+    }
 }
 
 fn get(url: &str) -> Request<Body> {
