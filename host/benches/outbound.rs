@@ -16,8 +16,9 @@
 //! (`OUTBOUND_BENCH_ROUNDS`, default 5, sets the samples per case;
 //! `OUTBOUND_BENCH_ONLY='b plain;c governed allow-listed, new'` runs only the cases
 //! whose names contain one of the `;`-separated texts, sequentially, for
-//! profiling, `OUTBOUND_BENCH_REQUESTS` requests each; the targets are then
-//! not judged).
+//! profiling, `OUTBOUND_BENCH_REQUESTS` requests by each of
+//! `OUTBOUND_BENCH_AGENTS` agents (default 1); the targets are then not
+//! judged).
 
 use bytes::Bytes;
 use caracal_host::outbound::PoolPolicy;
@@ -131,7 +132,11 @@ fn main() -> Result<(), Error> {
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(SEQUENTIAL);
-        profiled = vec![("sequential", 1, requests)];
+        let agents = std::env::var("OUTBOUND_BENCH_AGENTS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1);
+        profiled = vec![("profiled", agents, requests)];
         &profiled
     };
     let bench = Bench {

@@ -23,6 +23,7 @@ mod plugin;
 mod run_limits;
 mod serve;
 mod spin_compat;
+mod stale_connections;
 mod support;
 mod upstream;
 mod upstream_python;
