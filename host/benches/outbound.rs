@@ -18,7 +18,8 @@
 //! whose names contain one of the `;`-separated texts, sequentially, for
 //! profiling, `OUTBOUND_BENCH_REQUESTS` requests by each of
 //! `OUTBOUND_BENCH_AGENTS` agents (default 1); the targets are then not
-//! judged).
+//! judged; `OUTBOUND_BENCH_WORKERS` sets the runtime's worker threads,
+//! default 2).
 
 use bytes::Bytes;
 use caracal_host::outbound::PoolPolicy;
@@ -57,7 +58,12 @@ fn main() -> Result<(), Error> {
     let port = start_upstream()?;
     let url = |case: u8, path: &str| format!("http://127.0.0.{}:{port}{path}", case + 1);
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(
+            std::env::var("OUTBOUND_BENCH_WORKERS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(2),
+        )
         .enable_all()
         .build()?;
     let plain = Arc::new(Plain::new()?);
