@@ -4,7 +4,8 @@
 import { sessions } from './wit.js';
 import { call } from './errors.js';
 import * as binding from './binding.js';
-import { boundSession, contextFromWit, headersFromWit, serviceOptions, Session, spawnOptions, wrap } from './session.js';
+import { boundSession, contextFromWit, serviceOptions, Session, spawnOptions, wrap } from './session.js';
+import { headersFromBlock } from './envelope.js';
 import { governedFetch, routed, routedPrefixes, withEnvelope } from './http.js';
 import { u64 } from './grant.js';
 
@@ -88,7 +89,7 @@ export class Caracal {
   headers() {
     const session = binding.innermost();
     if (session) return session.headers();
-    return headersFromWit(call(() => sessions.headers(this.#allowRoot)));
+    return headersFromBlock(call(() => sessions.headerBlock(this.#allowRoot)));
   }
 
   /** A snapshot of the bound session's context, else of the root context. */

@@ -1,5 +1,5 @@
-// Putting a context's envelope on a request's headers. Pure: runs under Node
-// for tests. Mirrors the Rust SDK's `merge` module:
+// The envelope as the host hands it over (`headersFromBlock`), and putting
+// it on a request's headers. Pure: runs under Node for tests. Mirrors the Rust SDK's `merge` module:
 //
 // - `authorization` and any other header of the envelope replace the
 //   request's headers of the same name (a forged or stale bearer is
@@ -12,6 +12,28 @@
 //   envelope also has keeps the request's value. The result is kept within
 //   the W3C limits (180 members, 8192 bytes) by dropping foreign members,
 //   last key first.
+
+import { UnavailableError } from './errors.js';
+
+/**
+ * The host's header block (a `name: value` line per header, as
+ * `header-block` returns it) -> a plain object, ready for `fetch`'s
+ * `headers` (repeats joined with `, `). One string crosses from the host
+ * instead of a list of pairs. A line without `: ` is the host's bug:
+ * UnavailableError.
+ */
+export function headersFromBlock(block) {
+  const headers = {};
+  for (const line of block.split('\n')) {
+    if (line === '') continue;
+    const at = line.indexOf(': ');
+    if (at < 0) throw new UnavailableError(`the host sent a malformed header line ${JSON.stringify(line)}`);
+    const name = line.slice(0, at);
+    const value = line.slice(at + 2);
+    headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+  }
+  return headers;
+}
 
 const CARACAL_PREFIX = 'caracal.';
 const MAX_MEMBERS = 180;

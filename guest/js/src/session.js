@@ -4,6 +4,7 @@
 
 import { sessions, delegation } from './wit.js';
 import { call, InvalidError } from './errors.js';
+import { headersFromBlock } from './envelope.js';
 import { grantToWit, constraintsToWit, strings, u32, u64 } from './grant.js';
 import * as binding from './binding.js';
 import { governedFetch, withEnvelope } from './http.js';
@@ -28,15 +29,6 @@ export function contextFromWit(c) {
     expiresAtMs: toNumber(c.expiresAtMs),
     depth: c.depth,
   };
-}
-
-/** WIT `headers` pairs -> a plain object, ready for `fetch`'s `headers`. */
-export function headersFromWit(pairs) {
-  const headers = {};
-  for (const [name, value] of pairs) {
-    headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
-  }
-  return headers;
 }
 
 function leaseFromWit(lease) {
@@ -119,7 +111,7 @@ export class Session {
    * `baggage`, as a plain object of lowercase names.
    */
   headers() {
-    return headersFromWit(call(() => this.#raw.headers()));
+    return headersFromBlock(call(() => this.#raw.headerBlock()));
   }
 
   /** The envelope as the host gave it: [name, value] pairs. */

@@ -2,7 +2,8 @@
 // under Node). The rules mirror the Rust SDK's `merge` module.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyEnvelope, isValidTraceparent, mergeBaggage } from '../src/envelope.js';
+import { applyEnvelope, headersFromBlock, isValidTraceparent, mergeBaggage } from '../src/envelope.js';
+import { UnavailableError } from '../src/errors.js';
 
 const TP_A = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 const TP_B = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -48,4 +49,15 @@ test('baggage is kept within the W3C limits by dropping foreign members', () => 
   assert.equal(members.length, 180);
   assert.ok(members.includes('caracal.session=s1'));
   assert.ok(!members.includes('k199=v'), 'the last keys go first');
+});
+
+test('the host header block reads as an object, and a malformed line is refused', () => {
+  const block = `authorization: Bearer t\ntraceparent: ${TP_B}\nbaggage: caracal.session=s1,k=a: b\n`;
+  assert.deepEqual(headersFromBlock(block), {
+    authorization: 'Bearer t',
+    traceparent: TP_B,
+    baggage: 'caracal.session=s1,k=a: b',
+  });
+  assert.deepEqual(headersFromBlock(''), {});
+  assert.throws(() => headersFromBlock('authorization Bearer t\n'), UnavailableError);
 });

@@ -1,24 +1,41 @@
 """Host-side tests of the SDK's pure parts (no component needed).
 
-Run with any CPython >= 3.11: ``python3 -m pytest guest/python/tests``.
+Run with any CPython >= 3.11, with pytest (``python3 -m pytest
+guest/python/tests``) or without (``python3 guest/python/tests/test_pure.py``,
+as the test suite does).
 The parts that call the host are tested by building and running the
 examples (see BUILD.md).
 """
 
 from __future__ import annotations
 
+import re
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-
-import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from caracalai import DelegationConstraints, Grant, Lease, SessionStatus
 from caracalai._entry import exit_code
-from caracalai._merge import apply_envelope
+from caracalai._merge import apply_envelope, parse_header_block
+from caracalai.errors import UnavailableError
 from caracalai._route import is_routed, split_url
 from caracalai.transport import Headers, _LineSplitter
+
+
+
+@contextmanager
+def raises(kind: type[BaseException], match: str | None = None) -> Iterator[None]:
+    """``pytest.raises`` without pytest: the block must raise ``kind``."""
+    try:
+        yield
+    except kind as error:
+        if match is not None and not re.search(match, str(error)):
+            raise AssertionError(f"{error!r} does not match {match!r}") from error
+    else:
+        raise AssertionError(f"{kind.__name__} not raised")
 
 
 def test_prefix_matches_on_a_segment_boundary() -> None:
@@ -129,7 +146,7 @@ def test_grants() -> None:
     assert narrow.scopes == ("tickets:read",)
     assert Grant.none().mode == "none"
     assert Grant.inherit().mode == "inherit"
-    with pytest.raises(ValueError, match="positive"):
+    with raises(ValueError, match="positive"):
         Grant.narrow(["a"], ttl_seconds=0)
 
 
@@ -157,3 +174,25 @@ def test_exit_codes() -> None:
 
     assert exit_code(stop) == 4
     assert exit_code(boom) == 1
+
+
+def test_the_host_header_block_reads_as_a_dict_and_a_malformed_line_is_refused() -> None:
+    block = "authorization: Bearer t\ntraceparent: 00-ab-cd-01\nbaggage: k=a: b\n"
+    assert parse_header_block(block) == {
+        "authorization": "Bearer t",
+        "traceparent": "00-ab-cd-01",
+        "baggage": "k=a: b",
+    }
+    assert parse_header_block("") == {}
+    with raises(UnavailableError):
+        parse_header_block("authorization Bearer t\n")
+
+
+if __name__ == "__main__":
+    tests: list[tuple[str, Callable[[], None]]] = [
+        (name, value) for name, value in list(globals().items()) if name.startswith("test_")
+    ]
+    for name, test in tests:
+        test()
+        print(f"ok {name}")
+    print(f"{len(tests)} passed")

@@ -21,6 +21,7 @@ mod outbound;
 mod paths;
 mod plugin;
 mod run_limits;
+mod sdk_pure;
 mod serve;
 mod spin_compat;
 mod stale_connections;
