@@ -116,7 +116,12 @@ def chain_link(value: Any) -> ChainLink:
 
 
 def headers(value: list[tuple[str, str]]) -> dict[str, str]:
-    """A WIT header list as a dict of lowercase names (repeats joined with ``,``)."""
+    """A WIT header list as a dict of lowercase names (repeats joined with ``,``).
+
+    ``headers()`` takes the pair list, not the host's ``header-block``:
+    splitting the block in Python measured no faster (11.5-15.5 µs against
+    9.9-11.6 µs per call; the JavaScript SDK, where it is, reads the block).
+    """
     out: dict[str, str] = {}
     for name, item in value:
         key = name.lower()

@@ -1,8 +1,4 @@
-"""The envelope as the host hands it over, and putting it on a request's
-headers (the Rust SDK's rule).
-
-- :func:`parse_header_block` reads the host's ``header-block`` (a
-  ``name: value`` line per header), the cheap form of ``headers``.
+"""Putting a context's envelope on a request's headers (the Rust SDK's rule).
 
 - ``authorization`` and any other envelope header replace the request's.
 - ``traceparent`` and ``tracestate`` travel as a pair: a request that already
@@ -20,29 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from .errors import UnavailableError
-
-__all__ = ["apply_envelope", "parse_header_block"]
-
-
-
-def parse_header_block(block: str) -> dict[str, str]:
-    """The host's header block as a dict of lowercase names (repeats joined
-    with ``,``).
-
-    One string crosses from the host instead of a list of pairs, which is
-    most of what ``headers()`` costs a Python agent. A line without the
-    ``": "`` separator is the host's bug: :class:`~caracalai.UnavailableError`.
-    """
-    out: dict[str, str] = {}
-    for line in block.splitlines():
-        name, separator, item = line.partition(": ")
-        if not separator:
-            raise UnavailableError(f"the host sent a malformed header line {line!r}")
-        key = name.lower()
-        out[key] = f"{out[key]},{item}" if key in out else item
-    return out
-
+__all__ = ["apply_envelope"]
 
 _TRACEPARENT = re.compile(r"^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 _CARACAL = "caracal."

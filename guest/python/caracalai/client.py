@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from . import _binding, _convert
-from ._merge import parse_header_block
 from . import _bindings as wit
 from .errors import InvalidError
 from .models import (
@@ -210,7 +209,7 @@ class Caracal:
         if session is not None:
             return session.headers()
         root = allow_root or bool(as_application) or self._allow_root
-        return parse_header_block(wit.call(wit.sessions.header_block, root))
+        return _convert.headers(wit.call(wit.sessions.headers, root))
 
     async def aheaders(
         self,

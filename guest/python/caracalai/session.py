@@ -9,7 +9,6 @@ from types import TracebackType
 from typing import Any
 
 from . import _binding, _convert
-from ._merge import parse_header_block
 from . import _bindings as wit
 from .errors import GoneError, InvalidError
 from .models import (
@@ -134,7 +133,7 @@ class Session:
         credential. Raises :class:`~caracalai.GoneError` once the session
         is closed or suspended.
         """
-        return parse_header_block(wit.call(self.resource.header_block))
+        return _convert.headers(wit.call(self.resource.headers))
 
     async def aheaders(self) -> dict[str, str]:
         """:meth:`headers`, as a coroutine."""

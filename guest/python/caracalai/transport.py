@@ -440,7 +440,7 @@ class _BaseTransport:
         if session is not None:
             return session.headers()
         if self.allow_root:
-            return _merge.parse_header_block(wit.call(wit.sessions.header_block, True))
+            return _convert.headers(wit.call(wit.sessions.headers, True))
         raise NoContextError()
 
     def prepare_headers(self, url: str, headers: HeaderTypes = None) -> dict[str, str]:

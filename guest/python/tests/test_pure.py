@@ -19,8 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from caracalai import DelegationConstraints, Grant, Lease, SessionStatus
 from caracalai._entry import exit_code
-from caracalai._merge import apply_envelope, parse_header_block
-from caracalai.errors import UnavailableError
+from caracalai._merge import apply_envelope
 from caracalai._route import is_routed, split_url
 from caracalai.transport import Headers, _LineSplitter
 
@@ -174,18 +173,6 @@ def test_exit_codes() -> None:
 
     assert exit_code(stop) == 4
     assert exit_code(boom) == 1
-
-
-def test_the_host_header_block_reads_as_a_dict_and_a_malformed_line_is_refused() -> None:
-    block = "authorization: Bearer t\ntraceparent: 00-ab-cd-01\nbaggage: k=a: b\n"
-    assert parse_header_block(block) == {
-        "authorization": "Bearer t",
-        "traceparent": "00-ab-cd-01",
-        "baggage": "k=a: b",
-    }
-    assert parse_header_block("") == {}
-    with raises(UnavailableError):
-        parse_header_block("authorization Bearer t\n")
 
 
 if __name__ == "__main__":
