@@ -1,5 +1,6 @@
 // The envelope as the host hands it over (`headersFromBlock`), and putting
-// it on a request's headers. Pure: runs under Node for tests. Mirrors the Rust SDK's `merge` module:
+// it on a request's headers. Pure: runs under Node for tests. Mirrors the
+// Rust SDK's `merge` module:
 //
 // - `authorization` and any other header of the envelope replace the
 //   request's headers of the same name (a forged or stale bearer is
