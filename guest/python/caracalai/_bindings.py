@@ -76,10 +76,11 @@ def raise_wit(value: object) -> NoReturn:
 
 def call(fn: Any, *args: Any) -> Any:
     """Call a host function, turning a WIT ``Err(error)`` into a typed exception."""
-    err = __getattr__("cpt").Err
     try:
         return fn(*args)
-    except err as error:
+    # The `except` expression is evaluated only when the call raises: the
+    # call that succeeds (nearly all) looks nothing up.
+    except __getattr__("cpt").Err as error:
         refusal = error.value
     raise_wit(refusal)  # outside the handler: no chained WIT traceback
 

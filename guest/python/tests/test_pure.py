@@ -18,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from caracalai import DelegationConstraints, Grant, Lease, SessionStatus
+from caracalai._convert import headers as headers_from_wit
 from caracalai._entry import exit_code
 from caracalai._merge import apply_envelope
 from caracalai._route import is_routed, split_url
@@ -173,6 +174,13 @@ def test_exit_codes() -> None:
 
     assert exit_code(stop) == 4
     assert exit_code(boom) == 1
+
+
+def test_the_hosts_header_pairs_read_as_a_dict_and_a_repeated_name_is_joined() -> None:
+    pairs = [("authorization", "Bearer t"), ("traceparent", "00-ab-cd-01")]
+    assert headers_from_wit(pairs) == dict(pairs)
+    assert headers_from_wit([("a", "1"), ("b", "2"), ("a", "3")]) == {"a": "1,3", "b": "2"}
+    assert headers_from_wit([]) == {}
 
 
 if __name__ == "__main__":
