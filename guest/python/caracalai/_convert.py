@@ -132,4 +132,3 @@ def headers(value: list[tuple[str, str]]) -> dict[str, str]:
         key = name.lower()
         out[key] = f"{out[key]},{item}" if key in out else item
     return out
-

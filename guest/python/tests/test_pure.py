@@ -25,7 +25,6 @@ from caracalai._route import is_routed, split_url
 from caracalai.transport import Headers, _LineSplitter
 
 
-
 @contextmanager
 def raises(kind: type[BaseException], match: str | None = None) -> Iterator[None]:
     """``pytest.raises`` without pytest: the block must raise ``kind``."""
