@@ -17,7 +17,12 @@ use test_programs_artifacts::RAW_HTTP;
 
 /// A host configured by `toml` whose names resolve through `resolver`,
 /// auditing to `audit.jsonl` in `dir`.
-fn host(dir: &Path, toml: &str, resolver: Arc<dyn Resolve>, pool: PoolPolicy) -> AgentHost {
+pub(crate) fn host(
+    dir: &Path,
+    toml: &str,
+    resolver: Arc<dyn Resolve>,
+    pool: PoolPolicy,
+) -> AgentHost {
     host_trusting(dir, toml, resolver, pool, None)
 }
 

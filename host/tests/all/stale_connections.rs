@@ -4,9 +4,9 @@
 //! request must never be lost to such a connection, nor take the stray
 //! bytes for its answer.
 
+use crate::connector::host;
 use crate::support::{self, args_options, run_on};
 use caracal_host::outbound::{PoolPolicy, StaticResolver};
-use caracal_host::{AgentHost, HostConfig};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -23,24 +23,34 @@ enum Betrayal {
     AnswersUnasked,
 }
 
-/// Starts the upstream; returns its base URL and its count of accepted
-/// connections.
-async fn betraying_upstream(betrayal: Betrayal) -> (String, Arc<AtomicUsize>) {
+/// What the upstream has done so far.
+#[derive(Default)]
+struct Counts {
+    accepted: AtomicUsize,
+    betrayed: AtomicUsize,
+}
+
+/// Starts the upstream; returns its base URL and its counts.
+async fn betraying_upstream(betrayal: Betrayal) -> (String, Arc<Counts>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let accepted = Arc::new(AtomicUsize::new(0));
-    let count = accepted.clone();
+    let counts = Arc::new(Counts::default());
+    let seen = counts.clone();
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
-            count.fetch_add(1, Ordering::SeqCst);
-            tokio::spawn(serve(stream, betrayal));
+            seen.accepted.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(serve(stream, betrayal, seen.clone()));
         }
     });
-    (base, accepted)
+    (base, counts)
 }
 
 /// Answers `ok` to each request on `stream`, betraying it after the first.
-async fn serve(mut stream: TcpStream, betrayal: Betrayal) -> std::io::Result<()> {
+async fn serve(
+    mut stream: TcpStream,
+    betrayal: Betrayal,
+    counts: Arc<Counts>,
+) -> std::io::Result<()> {
     let mut first = true;
     loop {
         let mut head = Vec::new();
@@ -55,41 +65,37 @@ async fn serve(mut stream: TcpStream, betrayal: Betrayal) -> std::io::Result<()>
             .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
             .await?;
         if std::mem::take(&mut first) {
+            // Late enough that the host has pooled the connection.
             tokio::time::sleep(Duration::from_millis(50)).await;
-            match betrayal {
-                Betrayal::ClosesSilently => return stream.shutdown().await,
+            let betrayed = match betrayal {
+                Betrayal::ClosesSilently => stream.shutdown().await,
                 Betrayal::AnswersUnasked => {
                     stream
                         .write_all(b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 4\r\n\r\nlate")
-                        .await?;
+                        .await
                 }
+            };
+            counts.betrayed.fetch_add(1, Ordering::SeqCst);
+            betrayed?;
+            if matches!(betrayal, Betrayal::ClosesSilently) {
+                return Ok(());
             }
         }
     }
 }
 
-fn pooled_host(dir: &std::path::Path, base: &str) -> AgentHost {
-    std::fs::write(
-        dir.join("caracal.toml"),
-        format!("allowed_outbound_hosts = [\"{base}\"]\n"),
-    )
-    .unwrap();
-    let config = HostConfig::load_from(&|_: &str| None, dir).unwrap();
-    AgentHost::builder()
-        .config(config)
-        .cache_dir(Some(support::cache_dir()))
-        .resolver(Arc::new(StaticResolver::new()))
-        .outbound_pool(PoolPolicy::default())
-        .build()
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pooled_connection_the_upstream_betrayed_is_never_used() {
     for betrayal in [Betrayal::ClosesSilently, Betrayal::AnswersUnasked] {
-        let (base, accepted) = betraying_upstream(betrayal).await;
+        let (base, counts) = betraying_upstream(betrayal).await;
         let dir = tempfile::tempdir().unwrap();
-        let host = pooled_host(dir.path(), &base);
+        let toml = format!("allowed_outbound_hosts = [\"{base}\"]\n");
+        let host = host(
+            dir.path(),
+            &toml,
+            Arc::new(StaticResolver::new()),
+            PoolPolicy::default(),
+        );
         let agent = support::load(&host, RAW_HTTP);
         let url = format!("{base}/x");
         let first = run_on(&host, &agent, args_options(&["GET", &url]))
@@ -98,8 +104,10 @@ async fn a_pooled_connection_the_upstream_betrayed_is_never_used() {
         assert_eq!(first.step("send").ok(), "200", "{betrayal:?}: {first}");
         assert_eq!(first.step("body").ok(), "ok", "{betrayal:?}: {first}");
         assert_eq!(host.connector().stats().idle, 1, "{betrayal:?}: pooled");
-        // The upstream betrays the idle connection meanwhile.
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        support::eventually("the upstream betrays the pooled connection", || {
+            counts.betrayed.load(Ordering::SeqCst) == 1
+        })
+        .await;
         let second = run_on(&host, &agent, args_options(&["GET", &url]))
             .await
             .unwrap();
@@ -112,7 +120,7 @@ async fn a_pooled_connection_the_upstream_betrayed_is_never_used() {
         let stats = host.connector().stats();
         assert_eq!(
             (
-                accepted.load(Ordering::SeqCst),
+                counts.accepted.load(Ordering::SeqCst),
                 stats.connections_opened,
                 stats.reused
             ),
