@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use caracal_authority::{Engine, SessionId, StateChange};
@@ -18,10 +17,15 @@ use super::records::{durable_edge, durable_session};
 const WAIT: Duration = Duration::from_millis(200);
 
 /// A thread following the change feed until dropped.
+///
+/// Dropping it tells the thread to stop and does not wait for it: the
+/// thread notices at the end of its current wait on the feed (at most
+/// [`WAIT`]) and ends, holding nothing but its own listener and shared
+/// handles meanwhile. Joining it made every `caracal-host run` with a store
+/// wait out that window at exit (up to 200 ms on a 40 ms run).
 #[derive(Debug)]
 pub struct Follower {
     stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl Follower {
@@ -36,7 +40,7 @@ impl Follower {
     ) -> Follower {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
-        let thread = std::thread::Builder::new()
+        std::thread::Builder::new()
             .name("caracal-follow".into())
             .spawn(move || {
                 while !flag.load(Ordering::Relaxed) {
@@ -54,19 +58,13 @@ impl Follower {
                 }
             })
             .expect("spawn the change-feed thread");
-        Follower {
-            stop,
-            thread: Some(thread),
-        }
+        Follower { stop }
     }
 }
 
 impl Drop for Follower {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
@@ -135,4 +133,59 @@ pub(crate) fn translate(
         }
     }
     Ok(batch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use caracal_authority::{EngineConfig, SystemClock};
+    use std::sync::mpsc;
+
+    /// A feed whose every wait blocks until the test lets it go.
+    #[derive(Debug)]
+    struct StuckFeed {
+        entered: mpsc::Sender<()>,
+        release: mpsc::Receiver<()>,
+    }
+
+    impl ChangeListener for StuckFeed {
+        fn wait(&mut self, _timeout: Duration) -> Result<Vec<Change>, StoreError> {
+            let _ = self.entered.send(());
+            let _ = self.release.recv();
+            Ok(Vec::new())
+        }
+
+        fn version(&self) -> u64 {
+            0
+        }
+    }
+
+    #[test]
+    fn dropping_the_follower_does_not_wait_out_a_feed_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = caracal_store::open(dir.path().join("state.db").to_str().unwrap()).unwrap();
+        let engine = Arc::new(Engine::new(EngineConfig::default(), Arc::new(SystemClock)));
+        let (entered, in_wait) = mpsc::channel();
+        let (release, released) = mpsc::channel();
+        let follower = Follower::start(
+            store,
+            Box::new(StuckFeed {
+                entered,
+                release: released,
+            }),
+            engine,
+            "host".into(),
+        );
+        in_wait.recv().unwrap();
+        // The feed stays stuck until `release` is used: a drop that waited
+        // for the thread would never return.
+        let (dropped, done) = mpsc::channel();
+        std::thread::spawn(move || {
+            drop(follower);
+            let _ = dropped.send(());
+        });
+        let outcome = done.recv_timeout(Duration::from_secs(10));
+        release.send(()).unwrap();
+        assert!(outcome.is_ok(), "dropping the follower waited for the feed");
+    }
 }
