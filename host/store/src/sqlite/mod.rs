@@ -123,6 +123,16 @@ impl SqliteStore {
     /// newer build is refused with [`StoreError::Migration`].
     pub fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
+        // SQLite gives each connection to `:memory:` its own empty
+        // database, and the store opens several (the pool, the change
+        // feed): the second would find no tables.
+        if path.as_os_str() == ":memory:" {
+            return Err(StoreError::Invalid(
+                "an in-memory SQLite database (`:memory:`) cannot back the store, whose \
+                 connections must share one database: give a file path"
+                    .into(),
+            ));
+        }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StoreError::Backend(format!("creating {}: {e}", dir.display())))?;

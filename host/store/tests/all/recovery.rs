@@ -198,6 +198,12 @@ fn open_dispatches_on_location() {
         caracal_store::open(""),
         Err(StoreError::Invalid(_))
     ));
+    for memory in [":memory:", "sqlite::memory:", "sqlite://:memory:"] {
+        match caracal_store::open(memory) {
+            Err(StoreError::Invalid(why)) => assert!(why.contains("file path"), "{why}"),
+            other => panic!("{memory}: {other:?}"),
+        }
+    }
     assert!(matches!(
         PostgresStore::connect_with_schema(&pg_url(), "Bad-Name"),
         Err(StoreError::Invalid(_))
