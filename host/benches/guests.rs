@@ -1,7 +1,8 @@
 //! Agents per guest language, side by side in one run with the Rust
 //! `hello-agent`: cold build time (`caracal-host build`, the toolchain
 //! already installed), component size, first start (compile, then run) and
-//! warm start (the compiled-component cache, then run), and the per-call
+//! warm start (the compiled-component cache, then run; in process, and as
+//! a `caracal-host run` process with its default store), and the per-call
 //! cost of `headers()` from Python and JavaScript against the cheapest
 //! import (`status()`), timed inside the guest.
 //!
@@ -38,6 +39,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let options = BuildOptions {
         cache_dir: tmp.join("cache"),
     };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    // `GUESTS_BENCH_PROFILE=<path>.wasm`: profile that component as built,
+    // without building the agents first.
+    if let Ok(path) = std::env::var("GUESTS_BENCH_PROFILE")
+        && path.ends_with(".wasm")
+    {
+        return profile(&runtime, &tmp, "component", Path::new(&path));
+    }
     let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/guests");
     let mut agents = vec![Agent {
         name: "rust",
@@ -58,9 +69,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             build: Some(report.build),
         });
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
 
     // `GUESTS_BENCH_PROFILE=<agent>`: only warm starts of that agent, as
     // many as `GUESTS_BENCH_STARTS`, for a profiler.
@@ -69,21 +77,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .iter()
             .find(|agent| agent.name == name)
             .ok_or_else(|| format!("GUESTS_BENCH_PROFILE: no agent {name:?}"))?;
-        let cache = tmp.join(format!("profile-cache-{name}"));
-        start(&runtime, &cache, &agent.component)?;
-        let mut warm = Vec::new();
-        for _ in 0..starts() {
-            warm.push(start(&runtime, &cache, &agent.component)?);
-        }
-        let load = median(warm.iter().map(|(_, load)| *load).collect());
-        let total = median(warm.into_iter().map(|(total, _)| total).collect());
-        println!("{name}: warm start {total:?}, of it load {load:?}");
-        return Ok(());
+        return profile(&runtime, &tmp, &name, &agent.component);
     }
 
     println!(
-        "{:<8} {:>10} {:>11} {:>12} {:>11} {:>14}",
-        "agent", "build s", "size MiB", "first start", "warm start", "of it: load"
+        "{:<8} {:>10} {:>11} {:>12} {:>11} {:>14} {:>16}",
+        "agent", "build s", "size MiB", "first start", "warm start", "of it: load", "`run`, warm"
     );
     let mut warm = Vec::new();
     for agent in &agents {
@@ -104,9 +103,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             median(first.into_iter().map(|(total, _)| total).collect()),
             median(cached.into_iter().map(|(total, _)| total).collect()),
         );
-        warm.push((agent.name, cached));
+        let command = command_start(&tmp, agent)?;
+        warm.push((agent.name, cached, command));
         println!(
-            "{:<8} {:>10} {:>11.1} {:>11.1}ms {:>10.2}ms {:>13.2}ms",
+            "{:<8} {:>10} {:>11.1} {:>11.1}ms {:>10.2}ms {:>13.2}ms {:>15.1}ms",
             agent.name,
             agent
                 .build
@@ -115,10 +115,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             first.as_secs_f64() * 1e3,
             cached.as_secs_f64() * 1e3,
             warm_load.as_secs_f64() * 1e3,
+            command.as_secs_f64() * 1e3,
         );
     }
-    let rust_warm = warm[0].1.as_secs_f64();
-    for (name, time) in &warm[1..] {
+    let (rust_warm, rust_command) = (warm[0].1.as_secs_f64(), warm[0].2.as_secs_f64());
+    for (name, time, command) in &warm[1..] {
         let ratio = time.as_secs_f64() / rust_warm;
         let verdict = if *name == "python" {
             if ratio <= 5.0 {
@@ -129,7 +130,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         } else {
             ""
         };
-        println!("warm start {name} / rust: {ratio:.2}×{verdict}");
+        println!(
+            "warm start {name} / rust: {ratio:.2}×{verdict}; as `caracal-host run`: {:.2}×",
+            command.as_secs_f64() / rust_command
+        );
     }
 
     // Per-call costs inside the guests, on one host with a warm cache.
@@ -187,6 +191,53 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             h / n
         );
     }
+    Ok(())
+}
+
+/// The median warm start of `caracal-host run <agent>` as a user runs it: a
+/// new process, the default SQLite store in its working directory, the
+/// compiled-component cache already filled (by one run before).
+fn command_start(tmp: &Path, agent: &Agent) -> Result<Duration, Box<dyn std::error::Error>> {
+    let dir = tmp.join(format!("command-{}", agent.name));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let run = || -> Result<Duration, Box<dyn std::error::Error>> {
+        let began = Instant::now();
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_caracal-host"))
+            .arg("run")
+            .arg(&agent.component)
+            .current_dir(&dir)
+            .env("CARACAL_CACHE_DIR", dir.join("cache"))
+            .stdout(std::process::Stdio::null())
+            .status()?;
+        if !status.success() {
+            return Err(format!("caracal-host run {}: {status}", agent.component.display()).into());
+        }
+        Ok(began.elapsed())
+    };
+    run()?;
+    let samples = (0..starts()).map(|_| run()).collect::<Result<Vec<_>, _>>()?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(median(samples))
+}
+
+/// Warm starts of `component` only, as many as `GUESTS_BENCH_STARTS`, for a
+/// profiler; prints the median start and load.
+fn profile(
+    runtime: &tokio::runtime::Runtime,
+    tmp: &Path,
+    name: &str,
+    component: &Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let cache = tmp.join(format!("profile-cache-{name}"));
+    start(runtime, &cache, component)?;
+    let mut warm = Vec::new();
+    for _ in 0..starts() {
+        warm.push(start(runtime, &cache, component)?);
+    }
+    let load = median(warm.iter().map(|(_, load)| *load).collect());
+    let total = median(warm.into_iter().map(|(total, _)| total).collect());
+    println!("{name}: warm start {total:?}, of it load {load:?}");
     Ok(())
 }
 
