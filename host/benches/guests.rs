@@ -216,7 +216,9 @@ fn command_start(tmp: &Path, agent: &Agent) -> Result<Duration, Box<dyn std::err
         Ok(began.elapsed())
     };
     run()?;
-    let samples = (0..starts()).map(|_| run()).collect::<Result<Vec<_>, _>>()?;
+    let samples = (0..starts())
+        .map(|_| run())
+        .collect::<Result<Vec<_>, _>>()?;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(median(samples))
 }

@@ -20,9 +20,8 @@ const WAIT: Duration = Duration::from_millis(200);
 ///
 /// Dropping it tells the thread to stop and does not wait for it: the
 /// thread notices at the end of its current wait on the feed (at most
-/// [`WAIT`]) and ends, holding nothing but its own listener and shared
-/// handles meanwhile. Joining it made every `caracal-host run` with a store
-/// wait out that window at exit (up to 200 ms on a 40 ms run).
+/// 200 ms) and ends, holding nothing but its own listener and shared
+/// handles meanwhile.
 #[derive(Debug)]
 pub struct Follower {
     stop: Arc<AtomicBool>,
@@ -64,6 +63,8 @@ impl Follower {
 
 impl Drop for Follower {
     fn drop(&mut self) {
+        // No join: it would make every `caracal-host run` with a store wait
+        // out the rest of a feed wait at exit.
         self.stop.store(true, Ordering::Relaxed);
     }
 }
