@@ -208,6 +208,9 @@ fn command_start(tmp: &Path, agent: &Agent) -> Result<Duration, Box<dyn std::err
             .arg(&agent.component)
             .current_dir(&dir)
             .env("CARACAL_CACHE_DIR", dir.join("cache"))
+            // The default store, whatever the caller's environment names.
+            .env_remove("CARACAL_STORE_URL")
+            .env_remove("CARACAL_CONFIG")
             .stdout(std::process::Stdio::null())
             .status()?;
         if !status.success() {
