@@ -421,6 +421,21 @@ async fn a_python_agent_from_the_guides_snippets_behaves_as_the_guide_says() {
     }
 }
 
+/// The snapshot's heap is frozen out of the cyclic collector, so a run's
+/// collections never walk (and copy-on-write) the snapshot's pages: the
+/// objects made at import time, the agent's own included, are frozen (an
+/// unfrozen interpreter reports 0).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_agent_starts_with_its_snapshot_frozen_out_of_the_collector() {
+    let component = built("host/tests/agents/snapshot_heap.py");
+    let host = support::host();
+    let agent = support::load(host, component.to_str().unwrap());
+    let run = run_on(host, &agent, args_options(&[])).await.unwrap();
+    assert_eq!(run.exit_code, 0, "{run}");
+    let counts: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert!(counts["frozen"].as_u64().unwrap() > 1000, "{run}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_denied_platform_fetch_with_a_body_rejects_and_the_js_agent_runs_on() {
     // ComponentizeJS writes a request's body after `handle()`: the host
