@@ -1,6 +1,6 @@
 """Run by the tests to check what the build leaves in the snapshot: prints one
-JSON line with the cyclic collector's frozen object count as the agent sees
-it when it starts."""
+JSON line with the cyclic collector's frozen object count and the size of its
+young generation as the agent sees them when it starts."""
 
 import gc
 import json
@@ -9,4 +9,4 @@ ALLOCATED_AT_IMPORT = [{"n": n} for n in range(1000)]
 
 
 def main() -> None:
-    print(json.dumps({"frozen": gc.get_freeze_count()}))
+    print(json.dumps({"frozen": gc.get_freeze_count(), "young": gc.get_count()[0]}))
