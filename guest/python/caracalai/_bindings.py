@@ -10,6 +10,7 @@ and only a call that needs the host fails there. User code never imports
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from typing import Any, NoReturn
 
 _MODULES = {
@@ -32,13 +33,20 @@ def _preload() -> None:
     """Import every generated module now, when inside a component.
 
     componentize-py snapshots the interpreter after importing the app, and
-    only a bindings module imported by then is found at run time.
+    only a bindings module imported by then is found at run time. The
+    world's other interface modules (``wasi:sockets``, ``wasi:filesystem``
+    …) are imported too: componentize-py imports each of them after the
+    app anyway, and imported here they are made before the snapshot's heap
+    is frozen (see ``caracalai._entry``) instead of after it.
     """
     for name, target in _MODULES.items():
         try:
             globals()[name] = importlib.import_module(target)
         except ImportError:  # outside a component: imported on first use
             return
+    imports = importlib.import_module("wit_world.imports")
+    for module in pkgutil.iter_modules(imports.__path__):
+        importlib.import_module(f"wit_world.imports.{module.name}")
 
 
 def __getattr__(name: str) -> Any:

@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import gc
 import inspect
+import random
 import sys
 import traceback
 from types import ModuleType
@@ -99,10 +100,6 @@ def entry(module: ModuleType) -> type:
 
         def run(self) -> None:
             """Run the agent; returns normally for exit code 0."""
-            # What componentize-py made after the snapshot's freeze and
-            # before this call joins it (a list merge: no object is walked),
-            # so the run's first collections walk only the run's objects.
-            gc.freeze()
             run_main(module)
 
     _freeze_snapshot_heap()
@@ -112,18 +109,22 @@ def entry(module: ModuleType) -> type:
 def _freeze_snapshot_heap() -> None:
     """Keep the cyclic collector off the objects the build snapshots.
 
-    Every instance starts from the snapshot's heap, mapped copy-on-write, so a
-    collection that walks those objects writes to (and so copies) their pages
-    at run time. Collecting once and freezing what is left moves them to the
-    permanent generation, as the ``gc.freeze`` docs advise before a fork;
-    ``run`` freezes again, before ``main()``, what componentize-py made after
-    this point (some 800 objects, which the first collection would otherwise
-    walk). Together they save about 75 page faults per warm start. Objects
-    the agent creates at run time are collected as usual.
+    Every instance starts from the snapshot's heap, mapped copy-on-write, so
+    a collection that walks those objects writes to (and so copies) their
+    pages at run time. Collecting once and freezing what is left moves them
+    to the permanent generation, as the ``gc.freeze`` docs advise before a
+    fork. What componentize-py would otherwise import after this point (the
+    world's other interface modules, and ``random``, which it reseeds at
+    every start) is imported first, so it is frozen too: left in the young
+    generation (some 1,400 objects), the run's first collection, or a
+    second freeze (Python 3.14's walks the young objects to mark them),
+    would copy their pages. Objects the agent creates at run time are
+    collected as usual.
     """
     gc.collect()
     gc.freeze()
 
 
-# Imported while the component is built, so that the snapshot has them.
-_PRELOADED = (asyncio, aio.WasiEventLoop)
+# Imported while the component is built, so that the snapshot has them
+# (`random` before the freeze: componentize-py reseeds it at every start).
+_PRELOADED = (asyncio, aio.WasiEventLoop, random)
