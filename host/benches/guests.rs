@@ -16,8 +16,9 @@ use caracal_host::{AgentHost, RunOptions};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// Runs per start measurement (`GUESTS_BENCH_STARTS`, default 5); the
-/// median is reported.
+/// Rounds of start measurements (`GUESTS_BENCH_STARTS`, default 5), each a
+/// first start and a warm start of every agent in turn; medians are
+/// reported.
 fn starts() -> usize {
     std::env::var("GUESTS_BENCH_STARTS")
         .ok()
@@ -26,6 +27,14 @@ fn starts() -> usize {
 }
 /// Calls per per-call sample.
 const CALLS: u32 = 20_000;
+
+/// One agent's start samples.
+#[derive(Default)]
+struct Starts {
+    first: Vec<Duration>,
+    warm: Vec<Duration>,
+    load: Vec<Duration>,
+}
 
 struct Agent {
     name: &'static str,
@@ -84,25 +93,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{:<8} {:>10} {:>11} {:>12} {:>11} {:>14} {:>16}",
         "agent", "build s", "size MiB", "first start", "warm start", "of it: load", "`run`, warm"
     );
-    let mut warm = Vec::new();
-    for agent in &agents {
-        let size = std::fs::metadata(&agent.component)?.len();
-        let mut first = Vec::new();
-        let mut cached = Vec::new();
-        for round in 0..starts() {
+    // The rounds interleave the agents, so a change in the machine's load
+    // falls on every agent alike.
+    let mut samples: Vec<Starts> = agents.iter().map(|_| Starts::default()).collect();
+    for round in 0..starts() {
+        for (agent, samples) in agents.iter().zip(&mut samples) {
             // A fresh cache: compile, then run.
             let cache = tmp.join(format!("start-cache-{}-{round}", agent.name));
             let _ = std::fs::remove_dir_all(&cache);
-            first.push(start(&runtime, &cache, &agent.component)?);
-            // The same cache: load the compiled component, then run.
-            cached.push(start(&runtime, &cache, &agent.component)?);
+            samples
+                .first
+                .push(start(&runtime, &cache, &agent.component)?.0);
+            // The same cache: load the compiled component once, then run
+            // (as a user's second `run` finds it).
+            let (total, load) = start(&runtime, &cache, &agent.component)?;
+            samples.warm.push(total);
+            samples.load.push(load);
             let _ = std::fs::remove_dir_all(&cache);
         }
-        let warm_load = median(cached.iter().map(|(_, load)| *load).collect());
-        let (first, cached) = (
-            median(first.into_iter().map(|(total, _)| total).collect()),
-            median(cached.into_iter().map(|(total, _)| total).collect()),
-        );
+    }
+    let mut warm = Vec::new();
+    for (agent, samples) in agents.iter().zip(samples) {
+        let size = std::fs::metadata(&agent.component)?.len();
+        let warm_load = median(samples.load);
+        let (first, cached) = (median(samples.first), median(samples.warm));
         let command = command_start(&tmp, agent)?;
         warm.push((agent.name, cached, command));
         println!(
