@@ -116,7 +116,7 @@ def _freeze_snapshot_heap() -> None:
     fork. What componentize-py would otherwise import after this point (the
     world's other interface modules, and ``random``, which it reseeds at
     every start) is imported first, so it is frozen too: left in the young
-    generation (some 1,400 objects), the run's first collection, or a
+    generation (over 1,000 objects), the run's first collection, or a
     second freeze (Python 3.14's walks the young objects to mark them),
     would copy their pages. Objects the agent creates at run time are
     collected as usual.
