@@ -135,7 +135,22 @@ impl ResourceBindings {
     /// The binding with the longest `upstream_prefix` matching `url`, or
     /// `None` (the request then goes through the allow-list).
     pub fn match_url(&self, url: &str) -> Option<ResourceMatch<'_>> {
-        let (origin, path, query) = parse_url(url).ok()?;
+        let (scheme, authority, path, query) = split_url(url).ok()?;
+        self.match_parts(scheme, authority, path, query)
+    }
+
+    /// [`ResourceBindings::match_url`] for a URL already split into its
+    /// scheme, authority, path and query (as `http::Uri` holds it), so a
+    /// parsed request URL is not written out and parsed again.
+    pub fn match_parts(
+        &self,
+        scheme: &str,
+        authority: &str,
+        path: &str,
+        query: Option<&str>,
+    ) -> Option<ResourceMatch<'_>> {
+        let origin = parse_origin(scheme, authority).ok()?;
+        let path = if path.is_empty() { "/" } else { path };
         if has_dot_segment(path) {
             return None;
         }
@@ -166,12 +181,33 @@ impl ResourceBindings {
 /// Splits an absolute URL into origin, path (`/` when empty) and query;
 /// the fragment is dropped.
 fn parse_url(url: &str) -> Result<(Origin, &str, Option<&str>), &'static str> {
+    let (scheme, authority, path, query) = split_url(url)?;
+    let path = if path.is_empty() { "/" } else { path };
+    Ok((parse_origin(scheme, authority)?, path, query))
+}
+
+/// Splits an absolute URL into scheme, authority, path (maybe empty) and
+/// query; the fragment is dropped.
+fn split_url(url: &str) -> Result<(&str, &str, &str, Option<&str>), &'static str> {
     let absolute = "expected an absolute http(s) URL";
     let colon = url.find(':').ok_or(absolute)?;
     let (scheme, rest) = (
         &url[..colon],
         url[colon + 1..].strip_prefix("//").ok_or(absolute)?,
     );
+    let rest = rest.split_once('#').map_or(rest, |(before, _)| before);
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (path, query) = match tail.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (tail, None),
+    };
+    Ok((scheme, authority, path, query))
+}
+
+/// The origin of an `http` or `https` URL's scheme and authority (no user
+/// info; defaults made explicit).
+fn parse_origin(scheme: &str, authority: &str) -> Result<Origin, &'static str> {
     let scheme = if scheme.eq_ignore_ascii_case("http") {
         "http"
     } else if scheme.eq_ignore_ascii_case("https") {
@@ -179,9 +215,6 @@ fn parse_url(url: &str) -> Result<(Origin, &str, Option<&str>), &'static str> {
     } else {
         return Err("scheme must be http or https");
     };
-    let rest = rest.split_once('#').map_or(rest, |(before, _)| before);
-    let end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
     if authority.contains('@') {
         return Err("user info is not allowed");
     }
@@ -196,12 +229,7 @@ fn parse_url(url: &str) -> Result<(Origin, &str, Option<&str>), &'static str> {
             .ok_or("invalid port")?,
         Some(_) => return Err("invalid port"),
     };
-    let (path, query) = match tail.split_once('?') {
-        Some((path, query)) => (path, Some(query)),
-        None => (tail, None),
-    };
-    let path = if path.is_empty() { "/" } else { path };
-    Ok((Origin { scheme, host, port }, path, query))
+    Ok(Origin { scheme, host, port })
 }
 
 /// Whether a path has a `.` or `..` segment, literally or percent-encoded.

@@ -321,10 +321,17 @@ impl Governor {
         // One canonical path for the bindings, the scope rules, the policy,
         // the audit and the request sent.
         let uri = canonical_uri(&request.uri)?;
-        let url = uri.to_string();
         let method = request.method.as_str();
 
-        let Some(hit) = self.bindings.match_url(&url) else {
+        let hit = match (uri.scheme_str(), uri.authority()) {
+            (Some(scheme), Some(authority)) => {
+                self.bindings
+                    .match_parts(scheme, authority.as_str(), uri.path(), uri.query())
+            }
+            // Not absolute: bound to no resource.
+            _ => None,
+        };
+        let Some(hit) = hit else {
             return self.decide_plain(caller, uri);
         };
         let resource_id = hit.resource_id.to_string();
@@ -523,4 +530,66 @@ fn join(errors: &[impl fmt::Display]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use caracal_outbound_rules::ResourceBindings;
+
+    /// A request URL is matched from its parsed parts: for every URL a guest
+    /// may send, hostile ones included, that gives the binding the URL's
+    /// written-out form gives.
+    #[test]
+    fn matching_the_parsed_url_agrees_with_matching_its_text() {
+        let bindings = ResourceBindings::new([
+            ("tickets", "https://api.example/tickets"),
+            ("api", "https://api.example"),
+            ("local", "http://127.0.0.1:8080/v1"),
+            ("v6", "http://[::1]:9000/"),
+        ])
+        .unwrap();
+        let urls = [
+            "https://api.example/tickets/7?full=1",
+            "https://API.example:443/tickets",
+            "https://api.example./tickets/",
+            "https://api.example/ticketsX",
+            "https://api.example",
+            "https://api.example?q=1",
+            "https://user@api.example/tickets",
+            "https://user:pw@api.example/",
+            "https://api.example/tickets/../admin",
+            "https://api.example/tickets/%2e%2E/admin",
+            "https://api.example:8443/tickets",
+            "http://api.example/tickets",
+            "http://127.0.0.1:8080/v1/x",
+            "http://127.0.0.1:8080/v10",
+            "http://127.0.0.1/v1",
+            "http://[::1]:9000/anything?x",
+            "http://[0:0:0:0:0:0:0:1]:9000/",
+            "https://other.example/tickets",
+        ];
+        for url in urls {
+            let uri: http::Uri = url.parse().unwrap();
+            let parsed = bindings
+                .match_parts(
+                    uri.scheme_str().unwrap(),
+                    uri.authority().unwrap().as_str(),
+                    uri.path(),
+                    uri.query(),
+                )
+                .map(|hit| (hit.resource_id, hit.rest_path));
+            let text = uri.to_string();
+            let written = bindings
+                .match_url(&text)
+                .map(|hit| (hit.resource_id, hit.rest_path));
+            assert_eq!(parsed, written, "{url}");
+        }
+        // The list reaches both outcomes.
+        assert!(
+            bindings
+                .match_url("https://api.example/tickets/7")
+                .is_some()
+        );
+        assert!(bindings.match_url("https://other.example/").is_none());
+    }
 }
